@@ -1,0 +1,479 @@
+"""The client: the only code that touches the network.
+
+``AxigenClient`` owns one aiohttp connection pool shared by every account. A
+call goes through a chain of small steps: the account's auth headers (see
+``_session``), one send, then the pure retry decision from ``_retry``. This
+module must not build paths, know any endpoint's payload, or convert models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import random
+import ssl as ssl_module
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Final, Self
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from axigen_async import _json
+from axigen_async import exceptions as exc
+from axigen_async._auth import LOGIN_PATH, LOGOUT_PATH, SESSION_HEADER, Credentials
+from axigen_async._failures import Attempt, ambiguous_write, deadline_error, transport_failure
+from axigen_async._retry import (
+    Failure,
+    RetryBudget,
+    RetryPolicy,
+    Timeouts,
+    may_resend,
+    parse_retry_after,
+    status_leaves_write_unknown,
+)
+from axigen_async._session import AccountSession
+from axigen_async._version import __version__
+from axigen_async._wire import ApiRequest, RawResponse, RetryClass, api_error
+
+__all__ = ["AxigenClient", "ClientStatistics"]
+
+logger = logging.getLogger("axigen_async")
+
+_LOGIN = ApiRequest("POST", LOGIN_PATH, RetryClass.NOT_IDEMPOTENT)
+_LOGOUT = ApiRequest("POST", LOGOUT_PATH, RetryClass.IDEMPOTENT)
+_VERSION = ApiRequest("GET", "/api/", RetryClass.SAFE)
+_LOGOUT_DEADLINE: Final = 5.0
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@attrs.frozen
+class ClientStatistics:
+    """A snapshot of one client's counters since it was created."""
+
+    #: HTTP requests sent, logins and logouts included.
+    requests: int
+    #: Re-sends after a retryable failure (re-sends after a re-login are not counted).
+    retries: int
+    #: Successful logins.
+    logins: int
+    #: Logins the server refused (401).
+    login_failures: int
+    #: Re-logins after a session expired.
+    relogins: int
+    #: Requests on the wire right now.
+    in_flight: int
+    #: Tokens left in the shared retry budget.
+    retry_budget: int
+
+
+class AxigenClient:
+    """One connection pool to an Axigen server, shared by every account.
+
+    Use it as an async context manager, or call :meth:`close` yourself::
+
+        async with AxigenClient("https://mail.example.com") as client:
+            async with client.session(BasicAuth("user@example.com", "secret")) as s:
+                info = await account.get_info(s)
+
+    Args:
+        base_url: the server's address, such as ``https://mail.example.com``; the
+            API lives under ``/api/v1`` below it.
+        pool_size: the most connections open at once (aiohttp ``limit``).
+        timeouts: the per-call deadline and per-attempt time-outs.
+        retry: which failures are retried and how.
+        ssl: an ``ssl.SSLContext``, True for the default verification, or False
+            to turn verification off (never do that outside a test bench).
+        user_agent: the ``User-Agent`` header.
+        http_session: an ``aiohttp.ClientSession`` you own. The client uses it and
+            never closes it; then ``pool_size`` and ``ssl`` do not apply.
+        max_concurrent_logins: the most logins in flight at once, over all accounts.
+        sleep, clock, random: injectable for tests (``asyncio.sleep``,
+            ``time.monotonic``, ``random.random``).
+    """
+
+    def __init__(
+        self,
+        base_url: str | URL,
+        *,
+        pool_size: int = 100,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        ssl: ssl_module.SSLContext | bool = True,
+        user_agent: str | None = None,
+        http_session: aiohttp.ClientSession | None = None,
+        max_concurrent_logins: int = 20,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        random: Callable[[], float] = random.random,
+    ) -> None:
+        url = URL(base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"base_url must be an http:// or https:// URL, got {str(url)!r}")
+        if url.query_string or url.fragment or url.user or url.password:
+            raise ValueError("base_url must not hold a query, a fragment or credentials")
+        if pool_size < 1:
+            raise ValueError("pool_size must be at least 1")
+        if max_concurrent_logins < 1:
+            raise ValueError("max_concurrent_logins must be at least 1")
+        self._base = str(url).rstrip("/")
+        self._pool_size = pool_size
+        self._timeouts = timeouts if timeouts is not None else Timeouts()
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._ssl = ssl
+        self._user_agent = user_agent or f"axigen-async/{__version__} aiohttp/{aiohttp.__version__}"
+        self._http = http_session
+        self._owns_http = http_session is None
+        self._max_logins = max_concurrent_logins
+        self._sleep = sleep
+        self._clock = clock
+        self._random = random
+        self._state = _State.UNOPENED
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._login_slots: asyncio.Semaphore | None = None
+        self._budget = RetryBudget(self._retry.budget_capacity)
+        self._requests = 0
+        self._retries = 0
+        self._logins = 0
+        self._login_failures = 0
+        self._relogins = 0
+        self._in_flight = 0
+
+    def __repr__(self) -> str:
+        return f"<AxigenClient {self._base} {self._state.value}>"
+
+    @property
+    def base_url(self) -> str:
+        return self._base
+
+    @property
+    def closed(self) -> bool:
+        return self._state is _State.CLOSED
+
+    # --- lifecycle -----------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def _open(self) -> None:
+        if self._state is _State.CLOSED:
+            raise RuntimeError("this AxigenClient is closed; create a new one")
+        if self._state is _State.OPEN:
+            self._check_loop()
+            return
+        self._loop = asyncio.get_running_loop()
+        self._login_slots = asyncio.Semaphore(self._max_logins)
+        if self._http is None:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=self._ssl)
+            self._http = aiohttp.ClientSession(
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": self._user_agent},
+            )
+        self._state = _State.OPEN
+
+    def _check_loop(self) -> None:
+        if asyncio.get_running_loop() is not self._loop:
+            raise RuntimeError(
+                "this AxigenClient was opened in another event loop; "
+                "create one client per event loop"
+            )
+
+    async def close(self) -> None:
+        """Close the pool (unless the caller owns the aiohttp session). Idempotent."""
+        if self._state is _State.CLOSED:
+            return
+        was_open = self._state is _State.OPEN
+        self._state = _State.CLOSED
+        if was_open and self._owns_http and self._http is not None:
+            await self._http.close()
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        if self._state is _State.OPEN and self._owns_http:
+            _warn(
+                f"unclosed {self!r}: use 'async with AxigenClient(...)' or await close()",
+                ResourceWarning,
+                stacklevel=1,
+                source=self,
+            )
+
+    # --- public calls ----------------------------------------------------------
+
+    def session(self, credentials: Credentials) -> AccountSession:
+        """A session for one account. It logs in on its first call."""
+        if self._state is _State.CLOSED:
+            raise RuntimeError("this AxigenClient is closed; create a new one")
+        return AccountSession(self, credentials)
+
+    async def server_version(self) -> tuple[str, str]:
+        """``GET /api/``: the API version and the server version, in that order.
+
+        Raises:
+            AxigenError: the server could not be reached or answered an error.
+        """
+        raw = await self._call(None, _VERSION)
+        try:
+            payload = _json.loads(raw.body)
+            return str(payload["apiVersion"]), str(payload["serverVersion"])
+        except (ValueError, TypeError, KeyError) as error:
+            raise exc.ResponseValidationError(
+                "the version answer is not the documented JSON object",
+                errors=[f"{type(error).__name__}: {error}"],
+                method="GET",
+                url=_VERSION.target,
+                status=raw.status,
+            ) from error
+
+    def statistics(self) -> ClientStatistics:
+        """A snapshot of the counters: requests, retries, logins, in flight."""
+        return ClientStatistics(
+            requests=self._requests,
+            retries=self._retries,
+            logins=self._logins,
+            login_failures=self._login_failures,
+            relogins=self._relogins,
+            in_flight=self._in_flight,
+            retry_budget=self._budget.tokens,
+        )
+
+    # --- the call chain ----------------------------------------------------------
+
+    async def _call(self, session: AccountSession | None, request: ApiRequest) -> RawResponse:
+        """Run one API call: auth, attempts, retry decisions, under one deadline."""
+        if self._state is not _State.OPEN:
+            self._open()
+        elif asyncio.get_running_loop() is not self._loop:
+            self._check_loop()
+        deadline = self._clock() + self._timeouts.deadline
+        policy = self._retry
+        attempts = 0
+        relogged = False
+        # One more pass than attempts: a re-send after a re-login is not a retry.
+        for _ in range(policy.attempts + 1):
+            headers: dict[str, str] | None = None
+            attempts += 1
+            if session is not None:
+                session.requests_sent += 1
+            try:
+                if session is not None:
+                    headers = await session._auth_headers(deadline, request)
+                raw = await self._send(request, headers, deadline, attempts)
+            except Attempt as failed:
+                await self._before_retry(request, failed, attempts, deadline)
+                continue
+            status = raw.status
+            if status < 300:
+                self._budget.refund(policy.success_refund)
+                return raw
+            if status == 401 and session is not None and not relogged:
+                relogged = True
+                attempts -= 1
+                try:
+                    await session._relogin(headers, deadline, request)
+                except Attempt as failed:
+                    await self._before_retry(request, failed, attempts, deadline)
+                continue
+            if status == 404 and request.missing_after_retry_is_success and attempts > 1:
+                return raw
+            retry_after = parse_retry_after(raw.retry_after)
+            error = api_error(request, raw, attempts=attempts, retry_after=retry_after)
+            if status_leaves_write_unknown(request.retry_class, status):
+                raise ambiguous_write(request, attempts) from error
+            if not policy.retries_status(request.retry_class, status):
+                raise error
+            await self._before_retry(
+                request, Attempt(error, Failure.STATUS, retry_after), attempts, deadline
+            )
+        raise AssertionError("unreachable: the last attempt always returns or raises")
+
+    async def _before_retry(
+        self, request: ApiRequest, failed: Attempt, attempts: int, deadline: float
+    ) -> None:
+        """Raise unless another attempt is allowed; otherwise wait the backoff."""
+        policy = self._retry
+        error = failed.error
+        error.attempts = attempts
+        if not may_resend(request.retry_class, failed.failure):
+            raise ambiguous_write(request, attempts) from error
+        if attempts >= policy.attempts or isinstance(error, exc.DeadlineExceededError):
+            raise error
+        if failed.retry_after is not None:
+            if failed.retry_after > policy.max_retry_after:
+                raise error
+            delay = failed.retry_after
+        else:
+            delay = policy.backoff(attempts - 1, self._random)
+        if self._clock() + delay >= deadline:
+            raise error
+        cost = (
+            policy.timeout_retry_cost
+            if isinstance(error, exc.RequestTimeoutError)
+            else policy.retry_cost
+        )
+        if not self._budget.try_spend(cost):
+            logger.warning(
+                "not retrying %s %s: the client's retry budget is spent",
+                request.method,
+                request.target,
+            )
+            raise error
+        self._retries += 1
+        logger.info(
+            "retrying %s %s after %s (attempt %d), waiting %.3f s",
+            request.method,
+            request.target,
+            error.kind if error.status is None else f"{error.status}",
+            attempts,
+            delay,
+        )
+        await self._sleep(delay)
+
+    async def _send(
+        self,
+        request: ApiRequest,
+        headers: dict[str, str] | None,
+        deadline: float,
+        attempt: int,
+    ) -> RawResponse:
+        """Send once and read the whole answer; map transport failures to ``Attempt``."""
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
+        timeouts = self._timeouts
+        timeout = aiohttp.ClientTimeout(
+            total=remaining, sock_connect=timeouts.connect, sock_read=timeouts.read
+        )
+        if request.content_type is not None:
+            headers = {**(headers or {}), "Content-Type": request.content_type}
+        url = URL(self._base + request.target, encoded=True)
+        http = self._http
+        assert http is not None
+        started = self._clock()
+        self._requests += 1
+        self._in_flight += 1
+        try:
+            async with http.request(
+                request.method,
+                url,
+                headers=headers,
+                data=request.body,
+                timeout=timeout,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                raw = RawResponse(
+                    response.status,
+                    body,
+                    response.headers.get("Content-Type", ""),
+                    response.headers.get("Retry-After"),
+                )
+        except aiohttp.ClientError as error:
+            raise transport_failure(request, error, attempt) from error
+        except TimeoutError as error:
+            # aiohttp's total time-out, which we set to the time left of the deadline.
+            raise Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT) from error
+        finally:
+            self._in_flight -= 1
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d (attempt %d, %.1f ms)",
+                request.method,
+                request.target,
+                raw.status,
+                attempt,
+                (self._clock() - started) * 1000.0,
+            )
+        return raw
+
+    async def _acquire(
+        self, lock: asyncio.Lock | asyncio.Semaphore, deadline: float, request: ApiRequest
+    ) -> None:
+        """Wait for a lock within the call's deadline."""
+        try:
+            async with asyncio.timeout(max(0.0, deadline - self._clock())):
+                await lock.acquire()
+        except TimeoutError:
+            raise Attempt(deadline_error(request, 0), Failure.NOT_SENT) from None
+
+    # --- login -------------------------------------------------------------------
+
+    async def _login(self, credentials: Credentials, deadline: float) -> str:
+        """Log in once, bypassing the auth and retry layers; return the session id.
+
+        Raises ``Attempt`` for failures the calling operation may retry (the
+        operation itself was not sent) and ``LoginError`` for a 401.
+        """
+        slots = self._login_slots
+        assert slots is not None
+        await self._acquire(slots, deadline, _LOGIN)
+        try:
+            try:
+                raw = await self._send(
+                    _LOGIN, {"Authorization": credentials.authorization}, deadline, 1
+                )
+            except Attempt as failed:
+                if failed.failure is Failure.NOT_SENT:
+                    raise
+                raise failed.error from failed.__cause__
+        finally:
+            slots.release()
+        if raw.status == 401:
+            self._login_failures += 1
+            raise exc.LoginError(
+                f"login refused for {credentials.label}",
+                method="POST",
+                url=LOGIN_PATH,
+                status=401,
+                attempts=1,
+            )
+        if raw.status >= 300:
+            retry_after = parse_retry_after(raw.retry_after)
+            error = api_error(_LOGIN, raw, attempts=1, retry_after=retry_after)
+            if raw.status in self._retry.retry_statuses:
+                # Refused before it ran, so not a password attempt: the calling
+                # operation, which was not sent either, may try again.
+                raise Attempt(error, Failure.NOT_SENT, retry_after)
+            raise error
+        try:
+            sessid = _json.loads(raw.body)["sessid"]
+            if not isinstance(sessid, str) or not sessid:
+                raise TypeError("sessid is not a non-empty string")
+        except (ValueError, TypeError, KeyError) as error:
+            raise exc.ResponseValidationError(
+                "the login answer holds no session id",
+                errors=[f"{type(error).__name__} at $.sessid"],
+                method="POST",
+                url=LOGIN_PATH,
+                status=raw.status,
+                attempts=1,
+            ) from None
+        self._logins += 1
+        return sessid
+
+    async def _logout(self, credentials: Credentials, sessid: str) -> None:
+        if self._state is not _State.OPEN:
+            return
+        headers = {"Authorization": credentials.authorization, SESSION_HEADER: sessid}
+        deadline = self._clock() + min(_LOGOUT_DEADLINE, self._timeouts.deadline)
+        try:
+            await self._send(_LOGOUT, headers, deadline, 1)
+        except Attempt as failed:
+            logger.debug("logout failed (ignored): %s", failed.error.kind)

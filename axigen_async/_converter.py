@@ -1,0 +1,127 @@
+"""The one cattrs converter: wire dicts to models and back.
+
+Maps snake_case attribute names to the API's camelCase, timestamps to aware UTC
+datetimes (an empty or missing one is None), and checks primitive types strictly
+so a malformed answer fails loudly instead of turning ``"false"`` into True.
+Only the endpoint functions use it; the models never see wire names.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from axigen_async import _json
+
+__all__ = ["converter", "format_timestamp", "parse_timestamp", "readable_errors", "to_camel"]
+
+T = TypeVar("T")
+
+
+def to_camel(name: str) -> str:
+    """``account_name`` -> ``accountName``."""
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """Read an API timestamp as an aware UTC datetime; empty or null gives None.
+
+    The docs say only "timestamp in UTC": ISO 8601 (with ``Z``, an offset, or
+    none, taken as UTC) and Unix seconds are both accepted.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise TypeError(f"expected a timestamp, got {value!r}")
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str):
+        raise TypeError(f"expected a timestamp string, got {type(value).__name__}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_timestamp(value: datetime) -> str:
+    """Write an aware datetime as the API's UTC form, ``2026-12-01T09:30:00Z``."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"timestamps must be timezone-aware, got naive {value.isoformat()}")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _strict_bool(value: object, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"expected a boolean, got {value!r}")
+
+
+def _strict_int(value: object, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise TypeError(f"expected an integer, got {value!r}")
+
+
+def _strict_float(value: object, _: type) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"expected a number, got {value!r}")
+
+
+def _strict_str(value: object, cls: type[str]) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    # String enums (OpenEnum) dispatch here too, as str subclasses.
+    return value if cls is str else cls(value)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv: cattrs.Converter
+    if _json.BACKEND == "orjson":
+        from cattrs.preconf import orjson as preconf_orjson
+
+        conv = preconf_orjson.make_converter()
+    else:
+        from cattrs.preconf import json as preconf_json
+
+        conv = preconf_json.make_converter()
+
+    conv.register_structure_hook(bool, _strict_bool)
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(float, _strict_float)
+    conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook(datetime | None, lambda value, _: parse_timestamp(value))
+    conv.register_unstructure_hook(datetime, format_timestamp)
+
+    def structure_factory(cls: type[Any]) -> Any:
+        renames: dict[str, Any] = {
+            a.name: override(rename=to_camel(a.name)) for a in attrs.fields(cls)
+        }
+        return make_dict_structure_fn(cls, conv, **renames)
+
+    def unstructure_factory(cls: type[Any]) -> Any:
+        renames: dict[str, Any] = {
+            a.name: override(rename=to_camel(a.name)) for a in attrs.fields(cls)
+        }
+        return make_dict_unstructure_fn(cls, conv, **renames)
+
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    return conv
+
+
+converter = _make_converter()
+
+
+def readable_errors(error: Exception) -> list[str]:
+    """One line per problem in a structuring failure, with the wire path."""
+    if isinstance(error, cattrs.BaseValidationError):
+        return cattrs.transform_error(error, path="$")
+    return [f"{type(error).__name__}: {error}"]

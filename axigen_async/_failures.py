@@ -1,0 +1,65 @@
+"""Turning a failed attempt into the library's error and its retry meaning.
+
+Maps aiohttp's exceptions to :mod:`axigen_async.exceptions` and says whether the
+request may have reached the server. Knows aiohttp's exception classes but does
+no I/O and holds no state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from axigen_async import exceptions as exc
+from axigen_async._retry import Failure
+from axigen_async._wire import ApiRequest
+
+
+class Attempt(Exception):
+    """An attempt's failure, with what it means for re-sending the request."""
+
+    def __init__(
+        self, error: exc.AxigenError, failure: Failure, retry_after: float | None = None
+    ) -> None:
+        super().__init__(error)
+        self.error = error
+        self.failure = failure
+        self.retry_after = retry_after
+
+
+def _context(request: ApiRequest, attempts: int) -> dict[str, Any]:
+    return {"method": request.method, "url": request.target, "attempts": attempts}
+
+
+def deadline_error(request: ApiRequest, attempts: int) -> exc.DeadlineExceededError:
+    return exc.DeadlineExceededError("the call's deadline ran out", **_context(request, attempts))
+
+
+def ambiguous_write(request: ApiRequest, attempts: int) -> exc.AmbiguousWriteError:
+    return exc.AmbiguousWriteError(
+        "the write may or may not have taken effect; it was not re-sent",
+        **_context(request, attempts),
+    )
+
+
+def transport_failure(request: ApiRequest, error: aiohttp.ClientError, attempts: int) -> Attempt:
+    """Classify an aiohttp failure.
+
+    Raises:
+        ConnectError: for TLS failures, which a retry would not mend.
+    """
+    context = _context(request, attempts)
+    if isinstance(error, aiohttp.ClientSSLError):
+        raise exc.ConnectError(f"TLS failure: {type(error).__name__}", **context) from error
+    if isinstance(error, aiohttp.ConnectionTimeoutError):
+        timeout = exc.RequestTimeoutError("timed out opening a connection", **context)
+        return Attempt(timeout, Failure.NOT_SENT)
+    if isinstance(error, aiohttp.ClientConnectorError):
+        reason = error.os_error.strerror or type(error.os_error).__name__
+        return Attempt(exc.ConnectError(f"cannot connect: {reason}", **context), Failure.NOT_SENT)
+    if isinstance(error, aiohttp.ServerTimeoutError):
+        timeout = exc.RequestTimeoutError("timed out waiting for the answer", **context)
+        return Attempt(timeout, Failure.MAYBE_SENT)
+    lost = exc.ConnectionLostError(f"connection lost: {type(error).__name__}", **context)
+    return Attempt(lost, Failure.MAYBE_SENT)

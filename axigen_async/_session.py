@@ -1,0 +1,129 @@
+"""One account's login on a shared client: single-flight login and re-login.
+
+``AccountSession`` keeps the account's credentials, its session id and the
+headers every call sends. It decides when to log in (lazily, and again once the
+server says the session expired, with concurrent calls sharing one login); the
+client does the sending. No I/O of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from axigen_async._auth import SESSION_HEADER, BasicAuth, Credentials
+from axigen_async._wire import ApiRequest, RawResponse
+
+if TYPE_CHECKING:
+    from axigen_async._client import AxigenClient
+
+__all__ = ["AccountSession"]
+
+
+class AccountSession:
+    """One account's login on a shared :class:`AxigenClient`.
+
+    It logs in on its first call and again, once, when the server says the
+    session expired; concurrent calls share that one login. Leaving the
+    ``async with`` block logs out (best effort). Endpoint functions such as
+    ``axigen_async.api.account.get_info`` take it as their first argument.
+    """
+
+    def __init__(self, client: AxigenClient, credentials: Credentials) -> None:
+        self._client = client
+        self._credentials = credentials
+        self._sessid: str | None = None
+        self._headers: dict[str, str] | None = None
+        self._login_lock = asyncio.Lock()
+        self._closed = False
+        #: HTTP requests this session sent, logins included.
+        self.requests_sent = 0
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("logged in" if self._sessid else "not logged in")
+        return f"<AccountSession {self._credentials.label} {state}>"
+
+    @property
+    def label(self) -> str:
+        """The account's name for logs and reports (never a secret)."""
+        return self._credentials.label
+
+    @property
+    def client(self) -> AxigenClient:
+        return self._client
+
+    @property
+    def logged_in(self) -> bool:
+        return self._sessid is not None
+
+    async def __aenter__(self) -> Self:
+        if self._closed:
+            raise RuntimeError("this AccountSession is closed")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Log out (best effort, errors ignored) and refuse further calls."""
+        if self._closed:
+            return
+        self._closed = True
+        sessid, self._sessid, self._headers = self._sessid, None, None
+        if sessid is not None:
+            await self._client._logout(self._credentials, sessid)
+
+    async def request(self, request: ApiRequest) -> RawResponse:
+        """Send one API call with this account's session (used by the ``api`` modules)."""
+        if self._closed:
+            raise RuntimeError("this AccountSession is closed")
+        return await self._client._call(self, request)
+
+    def use_password(self, password: str) -> None:
+        """Go on with a new password after the account's password was changed."""
+        credentials = self._credentials
+        if not isinstance(credentials, BasicAuth):
+            return
+        self._credentials = credentials.with_password(password)
+        if self._sessid is not None:
+            self._headers = self._make_headers(self._sessid)
+
+    def _make_headers(self, sessid: str) -> dict[str, str]:
+        return {"Authorization": self._credentials.authorization, SESSION_HEADER: sessid}
+
+    async def _auth_headers(self, deadline: float, request: ApiRequest) -> dict[str, str]:
+        headers = self._headers
+        if headers is not None:
+            return headers
+        return await self._relogin(None, deadline, request)
+
+    async def _relogin(
+        self, failed: dict[str, str] | None, deadline: float, request: ApiRequest
+    ) -> dict[str, str]:
+        """Log in unless another call already replaced the session that failed.
+
+        ``failed`` is the header dict the failing call sent; every login makes a
+        new one, so identity tells whether the session was already renewed.
+        """
+        client = self._client
+        await client._acquire(self._login_lock, deadline, request)
+        try:
+            current = self._headers
+            if current is not None and current is not failed:
+                return current
+            if failed is not None:
+                client._relogins += 1
+            self._sessid = self._headers = None
+            sessid = await client._login(self._credentials, deadline)
+            self.requests_sent += 1
+            self._sessid = sessid
+            self._headers = self._make_headers(sessid)
+            return self._headers
+        finally:
+            self._login_lock.release()

@@ -1,0 +1,472 @@
+"""The Account endpoints of the Axigen Mailbox API, one coroutine each.
+
+Every function takes an :class:`~axigen_async.AccountSession` first, checks its
+arguments before anything is sent (raising ``ValueError`` or ``TypeError``),
+and returns frozen models from :mod:`axigen_async.models.account`. Errors from
+the server or the network are :class:`~axigen_async.AxigenError` subclasses; see
+:mod:`axigen_async.exceptions`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any, Final, TypeVar
+
+from axigen_async import _json
+from axigen_async._converter import converter, readable_errors
+from axigen_async._session import AccountSession
+from axigen_async._wire import ApiRequest, RawResponse, RetryClass, api_path, encode_multipart
+from axigen_async.exceptions import AmbiguousWriteError, AxigenError, ResponseValidationError
+from axigen_async.models.account import (
+    AccountInfo,
+    Alias,
+    Avatar,
+    ContactInfo,
+    IndexId,
+    IndexInfo,
+    NewSignature,
+    Signature,
+    SignatureSummary,
+    SignatureType,
+    SignatureUpdate,
+    TemporaryAlias,
+    Vacation,
+)
+
+__all__ = [
+    "MAX_AVATAR_BYTES",
+    "create_signature",
+    "create_temporary_alias",
+    "delete_avatar",
+    "delete_signature",
+    "delete_temporary_alias",
+    "get_avatar",
+    "get_contact_info",
+    "get_index_info",
+    "get_info",
+    "get_signature",
+    "get_vacation",
+    "list_aliases",
+    "list_signatures",
+    "list_temporary_aliases",
+    "reset_password",
+    "set_password",
+    "set_vacation",
+    "update_avatar",
+    "update_contact_info",
+    "update_signature",
+]
+
+logger = logging.getLogger("axigen_async")
+
+T = TypeVar("T")
+
+#: The largest avatar :func:`update_avatar` sends unless told otherwise.
+MAX_AVATAR_BYTES: Final = 1024 * 1024
+
+_SAFE = RetryClass.SAFE
+_IDEMPOTENT = RetryClass.IDEMPOTENT
+_ONCE = RetryClass.NOT_IDEMPOTENT
+_JSON = "application/json"
+
+_INFO = ApiRequest("GET", api_path("account", "info"), _SAFE)
+_CONTACT_INFO = api_path("account", "contactinfo")
+_GET_CONTACT_INFO = ApiRequest("GET", _CONTACT_INFO, _SAFE)
+_LIST_ALIASES = ApiRequest("GET", api_path("account", "aliases"), _SAFE)
+_TEMPORARY_ALIASES = api_path("account", "temporaryaliases")
+_LIST_TEMPORARY_ALIASES = ApiRequest("GET", _TEMPORARY_ALIASES, _SAFE)
+_CREATE_TEMPORARY_ALIAS = ApiRequest("POST", _TEMPORARY_ALIASES, _ONCE)
+_SIGNATURES = api_path("account", "signatures")
+_LIST_SIGNATURES = ApiRequest("GET", _SIGNATURES, _SAFE)
+_AVATAR = api_path("account", "avatar")
+_GET_AVATAR = ApiRequest("GET", _AVATAR, _SAFE)
+_DELETE_AVATAR = ApiRequest("DELETE", _AVATAR, _IDEMPOTENT, missing_after_retry_is_success=True)
+_VACATION = api_path("account", "vacation")
+_GET_VACATION = ApiRequest("GET", _VACATION, _SAFE)
+_SET_PASSWORD = api_path("account", "password", "set")
+_RESET_PASSWORD = api_path("account", "password", "reset")
+_INDEX_INFO = api_path("account", "indexinfo")
+
+# Signatures of the image formats an avatar is most often sent in.
+_MAGIC: Final = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+}
+
+
+# --- decoding ---------------------------------------------------------------
+
+
+def _invalid(request: ApiRequest, raw: RawResponse, lines: list[str]) -> ResponseValidationError:
+    return ResponseValidationError(
+        "the answer does not have the documented shape",
+        errors=lines,
+        method=request.method,
+        url=request.target,
+        status=raw.status,
+        attempts=1,
+    )
+
+
+def _payload(request: ApiRequest, raw: RawResponse) -> Any:
+    try:
+        return _json.loads(raw.body)
+    except ValueError:
+        raise _invalid(request, raw, ["the body is not JSON"]) from None
+
+
+def _structure(request: ApiRequest, raw: RawResponse, cls: type[T]) -> T:
+    payload = _payload(request, raw)
+    if not isinstance(payload, dict):
+        raise _invalid(request, raw, [f"expected a JSON object, got {type(payload).__name__}"])
+    try:
+        return converter.structure(payload, cls)
+    except Exception as error:
+        raise _invalid(request, raw, readable_errors(error)) from error
+
+
+def _structure_list(
+    request: ApiRequest, raw: RawResponse, item: type[T], *, items: bool
+) -> tuple[T, ...]:
+    payload = _payload(request, raw)
+    if items:
+        if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
+            raise _invalid(request, raw, ['expected a JSON object with an "items" array'])
+        payload = payload["items"]
+    elif not isinstance(payload, list):
+        raise _invalid(request, raw, [f"expected a JSON array, got {type(payload).__name__}"])
+    try:
+        return converter.structure(payload, tuple[item, ...])  # type: ignore[valid-type]
+    except Exception as error:
+        raise _invalid(request, raw, readable_errors(error)) from error
+
+
+def _json_request(
+    method: str, path: str, retry_class: RetryClass, body: dict[str, Any]
+) -> ApiRequest:
+    return ApiRequest(method, path, retry_class, body=_json.dumps(body), content_type=_JSON)
+
+
+def _require_text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{what} must not be empty")
+    return value
+
+
+def _check_signature_type(value: object) -> None:
+    if not isinstance(value, SignatureType) or not value.is_known:
+        raise ValueError(f"a signature type must be SignatureType.HTML or .TEXT, got {value!r}")
+
+
+# --- info, contact info, aliases ---------------------------------------------
+
+
+async def get_info(session: AccountSession) -> AccountInfo:
+    """The account's details, quotas and restrictions (``GET /account/info``)."""
+    return _structure(_INFO, await session.request(_INFO), AccountInfo)
+
+
+async def get_contact_info(session: AccountSession) -> ContactInfo:
+    """The account's contact details (``GET /account/contactinfo``)."""
+    raw = await session.request(_GET_CONTACT_INFO)
+    return _structure(_GET_CONTACT_INFO, raw, ContactInfo)
+
+
+async def update_contact_info(session: AccountSession, contact: ContactInfo) -> None:
+    """Replace the contact details (``PUT /account/contactinfo``).
+
+    Every field is sent: the server blanks the fields a request leaves out, so
+    start from :func:`get_contact_info` and ``attrs.evolve`` it to change a few.
+    """
+    if not isinstance(contact, ContactInfo):
+        raise TypeError(f"contact must be a ContactInfo, not {type(contact).__name__}")
+    request = _json_request("PUT", _CONTACT_INFO, _IDEMPOTENT, converter.unstructure(contact))
+    await session.request(request)
+
+
+async def list_aliases(session: AccountSession) -> tuple[Alias, ...]:
+    """The permanent addresses the account receives mail on (``GET /account/aliases``)."""
+    raw = await session.request(_LIST_ALIASES)
+    return _structure_list(_LIST_ALIASES, raw, Alias, items=True)
+
+
+# --- temporary aliases --------------------------------------------------------
+
+
+async def list_temporary_aliases(session: AccountSession) -> tuple[TemporaryAlias, ...]:
+    """The account's temporary aliases (``GET /account/temporaryaliases``)."""
+    raw = await session.request(_LIST_TEMPORARY_ALIASES)
+    return _structure_list(_LIST_TEMPORARY_ALIASES, raw, TemporaryAlias, items=True)
+
+
+async def create_temporary_alias(session: AccountSession) -> TemporaryAlias:
+    """Create a temporary alias; the server picks its address and expiry.
+
+    Never re-sent once it may have reached the server, since each call creates
+    another alias.
+
+    Raises:
+        PermissionDeniedError: the feature is off or the account has its maximum.
+        AmbiguousWriteError: the alias may or may not have been created.
+    """
+    raw = await session.request(_CREATE_TEMPORARY_ALIAS)
+    return _structure(_CREATE_TEMPORARY_ALIAS, raw, TemporaryAlias)
+
+
+async def delete_temporary_alias(session: AccountSession, alias_id: str) -> None:
+    """Delete a temporary alias.
+
+    Raises:
+        NotFoundError: no temporary alias has this id.
+    """
+    path = api_path("account", "temporaryaliases", _require_text(alias_id, "alias_id"))
+    await session.request(
+        ApiRequest("DELETE", path, _IDEMPOTENT, missing_after_retry_is_success=True)
+    )
+
+
+# --- signatures ----------------------------------------------------------------
+
+
+async def list_signatures(session: AccountSession) -> tuple[SignatureSummary, ...]:
+    """The account's signatures, without their bodies."""
+    raw = await session.request(_LIST_SIGNATURES)
+    return _structure_list(_LIST_SIGNATURES, raw, SignatureSummary, items=True)
+
+
+async def create_signature(session: AccountSession, signature: NewSignature) -> SignatureSummary:
+    """Create a signature and return it with its new id.
+
+    A create is never re-sent. When its outcome is unknown, the signatures are
+    listed: if exactly one has this name and type and its body is the one sent,
+    it is returned; otherwise the ambiguity is raised.
+
+    Raises:
+        ValueError: the name is empty or the type is not html or text.
+        AmbiguousWriteError: the signature may or may not have been created.
+    """
+    if not isinstance(signature, NewSignature):
+        raise TypeError(f"signature must be a NewSignature, not {type(signature).__name__}")
+    _require_text(signature.name, "the signature name")
+    _check_signature_type(signature.type)
+    if not isinstance(signature.body, str):
+        raise TypeError("the signature body must be a str")
+    request = _json_request("POST", _SIGNATURES, _ONCE, converter.unstructure(signature))
+    try:
+        raw = await session.request(request)
+    except AmbiguousWriteError:
+        found = await _find_created_signature(session, signature)
+        if found is None:
+            raise
+        logger.info("create_signature: the unknown outcome resolved to signature %s", found.id)
+        return found
+    return _structure(request, raw, SignatureSummary)
+
+
+async def _find_created_signature(
+    session: AccountSession, wanted: NewSignature
+) -> SignatureSummary | None:
+    try:
+        matches = [
+            summary
+            for summary in await list_signatures(session)
+            if summary.name == wanted.name and summary.type == wanted.type
+        ]
+        if len(matches) != 1:
+            return None
+        found = await get_signature(session, matches[0].id)
+    except AxigenError:
+        return None
+    return matches[0] if found.body == wanted.body else None
+
+
+async def get_signature(session: AccountSession, signature_id: str) -> Signature:
+    """One signature with its body.
+
+    Raises:
+        NotFoundError: no signature has this id.
+    """
+    path = api_path("account", "signatures", _require_text(signature_id, "signature_id"))
+    request = ApiRequest("GET", path, _SAFE)
+    return _structure(request, await session.request(request), Signature)
+
+
+async def update_signature(
+    session: AccountSession, signature_id: str, update: SignatureUpdate
+) -> None:
+    """Change some of a signature's fields (those of ``update`` that are not None).
+
+    Raises:
+        ValueError: nothing to change, or a type other than html or text.
+        NotFoundError: no signature has this id.
+    """
+    path = api_path("account", "signatures", _require_text(signature_id, "signature_id"))
+    if not isinstance(update, SignatureUpdate):
+        raise TypeError(f"update must be a SignatureUpdate, not {type(update).__name__}")
+    if update.type is not None:
+        _check_signature_type(update.type)
+    if update.name is not None:
+        _require_text(update.name, "the signature name")
+    body = {k: v for k, v in converter.unstructure(update).items() if v is not None}
+    if not body:
+        raise ValueError("the update changes nothing: set name, type or body")
+    await session.request(_json_request("PUT", path, _IDEMPOTENT, body))
+
+
+async def delete_signature(session: AccountSession, signature_id: str) -> None:
+    """Delete a signature.
+
+    Raises:
+        NotFoundError: no signature has this id.
+    """
+    path = api_path("account", "signatures", _require_text(signature_id, "signature_id"))
+    await session.request(
+        ApiRequest("DELETE", path, _IDEMPOTENT, missing_after_retry_is_success=True)
+    )
+
+
+# --- avatar ------------------------------------------------------------------------
+
+
+async def get_avatar(session: AccountSession) -> Avatar:
+    """The account's avatar image and its content type.
+
+    Raises:
+        NotFoundError: the account has no avatar.
+    """
+    raw = await session.request(_GET_AVATAR)
+    content_type = raw.content_type.split(";", 1)[0].strip() or "application/octet-stream"
+    return Avatar(data=raw.body, content_type=content_type)
+
+
+async def update_avatar(
+    session: AccountSession,
+    data: bytes,
+    *,
+    content_type: str,
+    filename: str = "avatar",
+    max_size: int = MAX_AVATAR_BYTES,
+) -> None:
+    """Upload a new avatar as ``multipart/form-data``.
+
+    Raises:
+        ValueError: the image is empty, larger than ``max_size``, its content type
+            is not ``image/*``, or its bytes are not of the type it claims.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"the avatar must be bytes, not {type(data).__name__}")
+    data = bytes(data)
+    if not data:
+        raise ValueError("the avatar image is empty")
+    if len(data) > max_size:
+        raise ValueError(f"the avatar is {len(data)} bytes, more than the limit of {max_size}")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if not media_type.startswith("image/") or len(media_type) <= len("image/"):
+        raise ValueError(f"the avatar's content type must be image/*, got {content_type!r}")
+    magic = _MAGIC.get(media_type)
+    if magic is not None and not data.startswith(magic):
+        raise ValueError(f"the avatar's bytes are not a {media_type} image")
+    body, multipart_type = encode_multipart("avatar", filename, media_type, data)
+    await session.request(
+        ApiRequest("PUT", _AVATAR, _IDEMPOTENT, body=body, content_type=multipart_type)
+    )
+
+
+async def delete_avatar(session: AccountSession) -> None:
+    """Remove the avatar.
+
+    Raises:
+        NotFoundError: the account has no avatar.
+    """
+    await session.request(_DELETE_AVATAR)
+
+
+# --- vacation ------------------------------------------------------------------------
+
+
+async def get_vacation(session: AccountSession) -> Vacation:
+    """The vacation auto-reply settings."""
+    raw = await session.request(_GET_VACATION)
+    return _structure(_GET_VACATION, raw, Vacation)
+
+
+async def set_vacation(session: AccountSession, vacation: Vacation) -> None:
+    """Replace the vacation auto-reply settings (safe to retry: it sends the whole state).
+
+    Raises:
+        ValueError: ``age`` is not a positive number of days, or ``apply_always``
+            is False and ``start_time``/``end_time`` are missing, naive, or out of order.
+    """
+    if not isinstance(vacation, Vacation):
+        raise TypeError(f"vacation must be a Vacation, not {type(vacation).__name__}")
+    if isinstance(vacation.age, bool) or not isinstance(vacation.age, int) or vacation.age < 1:
+        raise ValueError(f"age must be a positive number of days, got {vacation.age!r}")
+    if not vacation.apply_always:
+        if vacation.start_time is None or vacation.end_time is None:
+            raise ValueError("start_time and end_time are required when apply_always is False")
+        if vacation.end_time <= vacation.start_time:
+            raise ValueError("end_time must be after start_time")
+    body = {k: v for k, v in converter.unstructure(vacation).items() if v is not None}
+    await session.request(_json_request("POST", _VACATION, _IDEMPOTENT, body))
+
+
+# --- password --------------------------------------------------------------------------
+
+
+async def set_password(session: AccountSession, new_password: str) -> None:
+    """Set the initial password of an account that must change it.
+
+    Afterwards the session goes on with the new password. Never re-sent.
+
+    Raises:
+        PermissionDeniedError or BadRequestError: the account need not change its
+            password, or the password breaks the content policy.
+        AmbiguousWriteError: the password may or may not have been set.
+    """
+    body = {"newPassword": _require_text(new_password, "new_password")}
+    await session.request(_json_request("POST", _SET_PASSWORD, _ONCE, body))
+    session.use_password(new_password)
+
+
+async def reset_password(session: AccountSession, old_password: str, new_password: str) -> None:
+    """Change the password; afterwards the session goes on with the new one. Never re-sent.
+
+    Raises:
+        BadRequestError or PermissionDeniedError: the old password is wrong, the
+            change is not allowed, or the new password breaks the content policy.
+        AmbiguousWriteError: the password may or may not have been changed.
+    """
+    body = {
+        "oldPassword": _require_text(old_password, "old_password"),
+        "newPassword": _require_text(new_password, "new_password"),
+    }
+    await session.request(_json_request("POST", _RESET_PASSWORD, _ONCE, body))
+    session.use_password(new_password)
+
+
+# --- index info --------------------------------------------------------------------------
+
+
+async def get_index_info(
+    session: AccountSession, ids: Iterable[IndexId | str], scope: str
+) -> tuple[IndexInfo, ...]:
+    """The state of the given indexes over ``scope``.
+
+    ``scope`` is a folder id, or ``AccountInfo.folder_container_id`` for the whole
+    mailbox. The ids are sent as repeated ``ids`` query parameters.
+
+    Raises:
+        ValueError: no ids, or an empty id or scope.
+    """
+    if isinstance(ids, str):
+        raise TypeError("ids must be a collection of index ids, not one string")
+    id_list = [str(_require_text(index_id, "an index id")) for index_id in ids]
+    if not id_list:
+        raise ValueError("ids must name at least one index")
+    query = (*(("ids", index_id) for index_id in id_list), ("scope", _require_text(scope, "scope")))
+    request = ApiRequest("GET", _INDEX_INFO, _SAFE, query=query)
+    return _structure_list(request, await session.request(request), IndexInfo, items=False)

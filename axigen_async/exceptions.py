@@ -1,0 +1,207 @@
+"""The errors axigen-async raises.
+
+Every error the library raises on purpose derives from :class:`AxigenError`.
+Misuse of the API (a closed client, bad arguments) raises the built-in
+``RuntimeError``, ``ValueError`` or ``TypeError`` instead, before anything is sent.
+
+::
+
+    AxigenError
+    ├── ApiError                  the server answered with an error status
+    │   ├── BadRequestError       400
+    │   ├── AuthenticationError   401
+    │   │   └── LoginError        401 from the login call itself (never retried)
+    │   ├── PermissionDeniedError 403
+    │   ├── NotFoundError         404
+    │   ├── ConflictError         409
+    │   ├── RateLimitError        429, with ``retry_after`` in seconds when the server sent one
+    │   └── ServerError           5xx
+    ├── TransportError            no usable answer arrived
+    │   ├── ConnectError          the connection could not be opened (nothing was sent)
+    │   ├── ConnectionLostError   the connection broke after the request may have been sent
+    │   └── RequestTimeoutError   an attempt took too long (also a built-in ``TimeoutError``)
+    │       └── DeadlineExceededError  the call's overall deadline ran out
+    ├── ResponseValidationError   a 2xx answer that does not match the documented shape
+    └── AmbiguousWriteError       a write that is not idempotent may or may not have happened
+
+Each error carries the HTTP ``method``, the ``url`` (our URLs never hold secrets:
+credentials and session ids travel in headers only), the ``status`` when there was
+one, the number of ``attempts`` made and a short ``body_excerpt``. None of them
+ever holds a password, a token, an ``Authorization`` value or a session id.
+Every error pickles, so worker processes can send them back to a parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "AmbiguousWriteError",
+    "ApiError",
+    "AuthenticationError",
+    "AxigenError",
+    "BadRequestError",
+    "ConflictError",
+    "ConnectError",
+    "ConnectionLostError",
+    "DeadlineExceededError",
+    "LoginError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseValidationError",
+    "ServerError",
+    "TransportError",
+]
+
+BODY_EXCERPT_LIMIT = 200
+
+
+def _rebuild(cls: type[AxigenError], message: str, state: dict[str, Any]) -> AxigenError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class AxigenError(Exception):
+    """Root of every error axigen-async raises on purpose."""
+
+    method: str | None
+    url: str | None
+    status: int | None
+    attempts: int
+    body_excerpt: str
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        attempts: int = 0,
+        body_excerpt: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.status = status
+        self.attempts = attempts
+        self.body_excerpt = body_excerpt[:BODY_EXCERPT_LIMIT]
+
+    @property
+    def message(self) -> str:
+        """The one-line description the error was raised with."""
+        return str(self.args[0]) if self.args else ""
+
+    @property
+    def kind(self) -> str:
+        """A stable short name for reports, such as ``"NotFoundError"``."""
+        return type(self).__name__
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.url}" if self.method and self.url else ""
+        parts = [self.message]
+        if where:
+            parts.append(f"[{where}")
+            if self.status is not None:
+                parts[-1] += f" -> {self.status}"
+            parts[-1] += f", attempts={self.attempts}]"
+        return " ".join(parts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
+
+class ApiError(AxigenError):
+    """The server answered with an error status (``status`` is always set)."""
+
+
+class BadRequestError(ApiError):
+    """400: a parameter is invalid, missing though required, or unexpected."""
+
+
+class AuthenticationError(ApiError):
+    """401: the credentials or the session were not accepted."""
+
+
+class LoginError(AuthenticationError):
+    """401 from the login call: wrong credentials, unknown user, or a bad token.
+
+    Never retried, so a wrong password cannot lock the account.
+    """
+
+
+class PermissionDeniedError(ApiError):
+    """403: the account may not do this (a feature disabled, a limit reached, a licence)."""
+
+
+class NotFoundError(ApiError):
+    """404: the resource does not exist."""
+
+
+class ConflictError(ApiError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class RateLimitError(ApiError):
+    """429: too many requests; ``retry_after`` is the server's hint in seconds, if any."""
+
+    retry_after: float | None
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx: the server failed while running the request."""
+
+
+class TransportError(AxigenError):
+    """No usable HTTP answer arrived."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be opened; the request was never sent."""
+
+
+class ConnectionLostError(TransportError):
+    """The connection broke after the request may have reached the server."""
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """One attempt took longer than its time-out."""
+
+
+class DeadlineExceededError(RequestTimeoutError):
+    """The call's deadline (pool wait, login, every attempt and backoff) ran out."""
+
+
+class ResponseValidationError(AxigenError):
+    """A successful answer did not have the documented shape.
+
+    ``errors`` holds one readable line per problem, such as
+    ``"invalid value for type, expected int @ $.totalQuota"``.
+    """
+
+    errors: tuple[str, ...]
+
+    def __init__(self, message: str, *, errors: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.errors = tuple(errors)
+
+    def __str__(self) -> str:
+        lines = "".join(f"\n  {line}" for line in self.errors)
+        return super().__str__() + lines
+
+
+class AmbiguousWriteError(AxigenError):
+    """A write that is not idempotent may or may not have taken effect.
+
+    The library never re-sends such a write. Check the resource's state before
+    trying again. ``__cause__`` holds the failure that made the outcome unknown.
+    """

@@ -1,0 +1,152 @@
+"""The converter: wire names, timestamps, open enums, strictness, round trips."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from axigen_async import _json
+from axigen_async._converter import (
+    converter,
+    format_timestamp,
+    parse_timestamp,
+    readable_errors,
+    to_camel,
+)
+from axigen_async.models import account as m
+
+MINIMAL_INFO = {"accountName": "jane", "domainName": "example.com", "folderContainerId": "1"}
+
+
+@pytest.mark.parametrize(
+    ("snake", "camel"),
+    [
+        ("account_name", "accountName"),
+        ("is_first_api_login", "isFirstApiLogin"),
+        ("max_number_of_aliases", "maxNumberOfAliases"),
+        ("age", "age"),
+    ],
+)
+def test_attribute_names_map_to_wire_names(snake: str, camel: str) -> None:
+    assert to_camel(snake) == camel
+
+
+@pytest.mark.parametrize(
+    ("wire", "expected"),
+    [
+        pytest.param("2026-12-01T09:30:00Z", datetime(2026, 12, 1, 9, 30, tzinfo=UTC), id="z"),
+        pytest.param(
+            "2026-12-01T11:30:00+02:00", datetime(2026, 12, 1, 9, 30, tzinfo=UTC), id="offset"
+        ),
+        pytest.param("2026-12-01T09:30:00", datetime(2026, 12, 1, 9, 30, tzinfo=UTC), id="naive"),
+        pytest.param(1764581400, datetime(2025, 12, 1, 9, 30, tzinfo=UTC), id="unix-seconds"),
+        pytest.param("", None, id="empty"),
+        pytest.param(None, None, id="null"),
+    ],
+)
+def test_timestamps_read_as_aware_utc(wire: object, expected: datetime | None) -> None:
+    parsed = parse_timestamp(wire)
+    assert parsed == expected
+    if parsed is not None:
+        assert parsed.tzinfo is UTC
+
+
+def test_timestamps_are_written_in_utc_with_z() -> None:
+    local = datetime(2026, 12, 1, 11, 30, tzinfo=timezone(timedelta(hours=2)))
+    assert format_timestamp(local) == "2026-12-01T09:30:00Z"
+
+
+def test_a_naive_timestamp_is_refused_on_the_way_out() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_timestamp(datetime(2026, 12, 1))
+
+
+def test_missing_keys_take_defaults_and_new_keys_are_ignored() -> None:
+    info = converter.structure({**MINIMAL_INFO, "someNewField": {"x": 1}}, m.AccountInfo)
+    assert info.email == "jane@example.com"
+    assert info.restrictions == m.Restrictions()
+    assert info.restrictions.password_policy.expiration.date is None
+
+
+def test_unknown_enum_values_are_kept_not_refused() -> None:
+    alias = converter.structure({"emailAddress": "a@x", "type": "forwardAlias"}, m.Alias)
+    assert alias.type == "forwardAlias"
+    assert not alias.type.is_known
+    assert m.AliasType("mainAddress").is_known
+
+
+def test_validation_errors_read_as_lines_with_paths() -> None:
+    bad: dict[str, Any] = {
+        **MINIMAL_INFO,
+        "totalQuota": "lots",
+        "autopurge": {"spam": "false"},
+    }
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - cattrs' exception group
+        converter.structure(bad, m.AccountInfo)
+    lines = readable_errors(caught.value)
+    assert any("total_quota" in line and "int" in line for line in lines)
+    assert any("autopurge.spam" in line and "bool" in line for line in lines)
+
+
+def test_a_missing_required_key_is_reported() -> None:
+    with pytest.raises(Exception) as caught:  # noqa: PT011
+        converter.structure({"accountName": "x"}, m.AccountInfo)
+    assert any("domain_name" in line for line in readable_errors(caught.value))
+
+
+aware = st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
+).map(lambda d: d.replace(microsecond=0))
+text = st.text()
+counts = st.integers(min_value=0, max_value=2**53)
+
+
+def _model(cls: type[Any]) -> st.SearchStrategy[Any]:
+    """Models with JSON-representable values: 53-bit ints, seconds-precision UTC times."""
+    attrs.resolve_types(cls)
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    for field in attrs.fields(cls):
+        if attrs.has(field.type):
+            fields[field.name] = _model(field.type)
+        elif field.type is int:
+            fields[field.name] = counts
+        elif field.type is float:
+            fields[field.name] = st.floats(min_value=0.0, max_value=1.0)
+        elif field.type == datetime | None:
+            fields[field.name] = st.none() | aware
+    return st.builds(cls, **fields)
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        m.AccountInfo,
+        m.ContactInfo,
+        m.Alias,
+        m.TemporaryAlias,
+        m.SignatureSummary,
+        m.Signature,
+        m.Vacation,
+        m.IndexInfo,
+    ],
+    ids=lambda cls: cls.__name__,
+)
+@given(data=st.data())
+def test_models_round_trip_through_wire_json(cls: type[Any], data: st.DataObject) -> None:
+    value = data.draw(_model(cls))
+    wire = _json.loads(_json.dumps(converter.unstructure(value)))
+    assert converter.structure(wire, cls) == value
+
+
+def test_every_field_has_a_camel_case_wire_name() -> None:
+    wire = converter.unstructure(m.Vacation(True, 7, False, True, True, "b"))
+    assert set(wire) == {
+        "enabled", "age", "applyAlways", "applyToExternal", "applyToInternal", "body",
+        "subject", "startTime", "endTime",
+    }  # fmt: skip
+    assert attrs.fields(m.Vacation).apply_to_external.name == "apply_to_external"

@@ -1,0 +1,128 @@
+"""Pure retry decisions: which failures are retried, backoff, Retry-After, budget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from axigen_async import RetryPolicy, Timeouts
+from axigen_async._retry import (
+    Failure,
+    RetryBudget,
+    may_resend,
+    parse_retry_after,
+    status_leaves_write_unknown,
+)
+from axigen_async._wire import RetryClass
+
+SAFE, IDEMPOTENT, ONCE = RetryClass.SAFE, RetryClass.IDEMPOTENT, RetryClass.NOT_IDEMPOTENT
+
+
+@pytest.mark.parametrize(
+    ("retry_class", "status", "retried"),
+    [
+        pytest.param(SAFE, 503, True, id="safe-503"),
+        pytest.param(SAFE, 429, True, id="safe-429"),
+        pytest.param(SAFE, 500, True, id="safe-500"),
+        pytest.param(SAFE, 408, True, id="safe-408"),
+        pytest.param(SAFE, 404, False, id="safe-404"),
+        pytest.param(SAFE, 400, False, id="safe-400"),
+        pytest.param(IDEMPOTENT, 502, True, id="idempotent-502"),
+        pytest.param(IDEMPOTENT, 504, True, id="idempotent-504"),
+        pytest.param(IDEMPOTENT, 500, False, id="idempotent-500"),
+        pytest.param(IDEMPOTENT, 408, False, id="idempotent-408"),
+        pytest.param(ONCE, 503, False, id="once-503"),
+        pytest.param(ONCE, 429, False, id="once-429"),
+    ],
+)
+def test_retried_statuses_depend_on_the_retry_class(
+    retry_class: RetryClass, status: int, retried: bool
+) -> None:
+    assert RetryPolicy().retries_status(retry_class, status) is retried
+
+
+@pytest.mark.parametrize(
+    ("retry_class", "failure", "allowed"),
+    [
+        pytest.param(ONCE, Failure.NOT_SENT, True, id="once-not-sent"),
+        pytest.param(ONCE, Failure.MAYBE_SENT, False, id="once-maybe-sent"),
+        pytest.param(IDEMPOTENT, Failure.MAYBE_SENT, True, id="idempotent-maybe-sent"),
+        pytest.param(SAFE, Failure.MAYBE_SENT, True, id="safe-maybe-sent"),
+    ],
+)
+def test_only_writes_that_would_act_twice_are_never_resent(
+    retry_class: RetryClass, failure: Failure, allowed: bool
+) -> None:
+    assert may_resend(retry_class, failure) is allowed
+
+
+@pytest.mark.parametrize(
+    ("status", "unknown"),
+    [(500, True), (502, True), (504, True), (503, False), (429, False), (400, False)],
+)
+def test_which_statuses_leave_a_write_unknown(status: int, unknown: bool) -> None:
+    assert status_leaves_write_unknown(ONCE, status) is unknown
+    assert status_leaves_write_unknown(IDEMPOTENT, status) is False
+
+
+def test_backoff_is_full_jitter_under_an_exponential_ceiling() -> None:
+    policy = RetryPolicy(backoff_base=0.5, backoff_cap=10.0)
+    assert policy.backoff(0, lambda: 1.0) == 0.5
+    assert policy.backoff(3, lambda: 1.0) == 4.0
+    assert policy.backoff(10, lambda: 1.0) == 10.0
+    assert policy.backoff(2000, lambda: 1.0) == 10.0
+    assert policy.backoff(3, lambda: 0.0) == 0.0
+    assert policy.backoff(3, lambda: 0.25) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        pytest.param(None, None, id="absent"),
+        pytest.param("", None, id="empty"),
+        pytest.param("7", 7.0, id="delta-seconds"),
+        pytest.param(" 12 ", 12.0, id="padded"),
+        pytest.param("Wed, 21 Oct 2026 07:28:30 GMT", 30.0, id="http-date"),
+        pytest.param("Wed, 21 Oct 2026 07:27:00 GMT", 0.0, id="date-in-the-past"),
+        pytest.param("soon", None, id="garbage"),
+        pytest.param("-5", None, id="negative"),
+    ],
+)
+def test_retry_after_parses_seconds_and_dates(value: str | None, seconds: float | None) -> None:
+    now = datetime(2026, 10, 21, 7, 28, 0, tzinfo=UTC)
+    assert parse_retry_after(value, now) == seconds
+
+
+def test_the_budget_refuses_retries_once_spent_and_refills_on_success() -> None:
+    budget = RetryBudget(12)
+    assert budget.try_spend(5)
+    assert budget.try_spend(5)
+    assert not budget.try_spend(5)
+    assert budget.tokens == 2
+    for _ in range(20):
+        budget.refund(1)
+    assert budget.tokens == 12
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"attempts": 0}, id="attempts"),
+        pytest.param({"backoff_base": 0}, id="backoff-base"),
+        pytest.param({"backoff_cap": float("inf")}, id="backoff-cap"),
+        pytest.param({"max_retry_after": -1}, id="retry-after"),
+    ],
+)
+def test_policy_refuses_nonsense(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - attrs words the message
+        RetryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+def test_timeouts_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="deadline"):
+        Timeouts(deadline=0)
+
+
+def test_never_makes_one_attempt() -> None:
+    assert RetryPolicy.never().attempts == 1

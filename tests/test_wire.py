@@ -1,0 +1,124 @@
+"""Pure request values: path building, multipart bodies, status mapping."""
+
+from __future__ import annotations
+
+from email.parser import BytesParser
+from email.policy import HTTP
+from urllib.parse import unquote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from yarl import URL
+
+from axigen_async import exceptions as exc
+from axigen_async._wire import (
+    ApiRequest,
+    RawResponse,
+    RetryClass,
+    api_error,
+    api_path,
+    encode_multipart,
+    encode_segment,
+)
+
+ids = st.text(min_size=1).filter(lambda s: s not in (".", ".."))
+
+
+def test_api_path_joins_segments_under_the_api_prefix() -> None:
+    assert api_path("account", "signatures", "abc") == "/api/v1/account/signatures/abc"
+
+
+@pytest.mark.parametrize(
+    ("segment", "encoded"),
+    [
+        pytest.param("a/b", "a%2Fb", id="slash"),
+        pytest.param("../info", "..%2Finfo", id="dot-dot-slash"),
+        pytest.param("100%", "100%25", id="percent"),
+        pytest.param("a?b#c", "a%3Fb%23c", id="query-and-fragment"),
+        pytest.param("é", "%C3%A9", id="utf8"),
+    ],
+)
+def test_segments_are_escaped_whole(segment: str, encoded: str) -> None:
+    assert encode_segment(segment) == encoded
+
+
+@pytest.mark.parametrize("segment", ["", ".", ".."])
+def test_segments_that_cannot_be_ids_are_refused(segment: str) -> None:
+    with pytest.raises(ValueError, match="cannot be used as an id"):
+        api_path("account", "signatures", segment)
+
+
+def test_a_non_string_segment_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        api_path("account", 5)  # type: ignore[arg-type]
+
+
+@given(ids)
+def test_any_id_stays_one_segment_and_round_trips(raw_id: str) -> None:
+    path = api_path("account", "signatures", raw_id)
+    url = URL("http://127.0.0.1" + path, encoded=True)
+    assert url.raw_parts[:5] == ("/", "api", "v1", "account", "signatures")
+    assert len(url.raw_parts) == 6
+    assert unquote(url.raw_parts[5]) == raw_id
+
+
+def test_target_shows_the_query() -> None:
+    request = ApiRequest(
+        "GET",
+        "/api/v1/account/indexinfo",
+        RetryClass.SAFE,
+        query=(("ids", "a b"), ("scope", "x/y")),
+    )
+    assert request.target == "/api/v1/account/indexinfo?ids=a%20b&scope=x%2Fy"
+
+
+def test_multipart_body_holds_one_file_part() -> None:
+    body, content_type = encode_multipart("avatar", 'pic"ture.png', "image/png", b"\x89PNGdata")
+    assert content_type.startswith("multipart/form-data; boundary=")
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    parts = list(message.iter_parts())
+    assert len(parts) == 1
+    assert parts[0].get_content_type() == "image/png"
+    assert parts[0].get_param("name", header="content-disposition") == "avatar"
+    assert parts[0].get_filename() == "picture.png"
+    assert parts[0].get_payload(decode=True) == b"\x89PNGdata"
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        pytest.param(400, exc.BadRequestError, id="400"),
+        pytest.param(401, exc.AuthenticationError, id="401"),
+        pytest.param(403, exc.PermissionDeniedError, id="403"),
+        pytest.param(404, exc.NotFoundError, id="404"),
+        pytest.param(405, exc.ApiError, id="405-generic"),
+        pytest.param(409, exc.ConflictError, id="409"),
+        pytest.param(429, exc.RateLimitError, id="429"),
+        pytest.param(500, exc.ServerError, id="500"),
+        pytest.param(503, exc.ServerError, id="503"),
+    ],
+)
+def test_statuses_map_to_error_classes(status: int, cls: type[exc.ApiError]) -> None:
+    request = ApiRequest("GET", "/api/v1/account/info", RetryClass.SAFE)
+    error = api_error(request, RawResponse(status, b'{"error": {"code": "x"}}'), attempts=2)
+    assert type(error) is cls
+    assert (error.status, error.attempts, error.method) == (status, 2, "GET")
+    assert error.url == "/api/v1/account/info"
+    assert error.body_excerpt == '{"error": {"code": "x"}}'
+
+
+def test_rate_limit_error_carries_retry_after() -> None:
+    request = ApiRequest("GET", "/api/v1/account/info", RetryClass.SAFE)
+    error = api_error(request, RawResponse(429, b""), attempts=1, retry_after=7.0)
+    assert isinstance(error, exc.RateLimitError)
+    assert error.retry_after == 7.0
+
+
+def test_body_excerpt_is_short_and_on_one_line() -> None:
+    request = ApiRequest("GET", "/api/v1/account/info", RetryClass.SAFE)
+    error = api_error(request, RawResponse(500, b"line one\nline two " + b"x" * 1000), attempts=1)
+    assert "\n" not in error.body_excerpt
+    assert len(error.body_excerpt) <= exc.BODY_EXCERPT_LIMIT
