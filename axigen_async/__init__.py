@@ -28,6 +28,7 @@ from axigen_async.exceptions import (
     ConflictError,
     ConnectError,
     ConnectionLostError,
+    ConnectTimeoutError,
     DeadlineExceededError,
     LoginError,
     NotFoundError,
@@ -36,6 +37,7 @@ from axigen_async.exceptions import (
     RequestTimeoutError,
     ResponseValidationError,
     ServerError,
+    ServerUnavailableError,
     TransportError,
 )
 
@@ -52,6 +54,7 @@ __all__ = [
     "ClientStatistics",
     "ConflictError",
     "ConnectError",
+    "ConnectTimeoutError",
     "ConnectionLostError",
     "Credentials",
     "DeadlineExceededError",
@@ -63,6 +66,7 @@ __all__ = [
     "ResponseValidationError",
     "RetryPolicy",
     "ServerError",
+    "ServerUnavailableError",
     "Timeouts",
     "TransportError",
     "__version__",

@@ -188,6 +188,11 @@ class AxigenClient:
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self._user_agent},
             )
+            # aiohttp re-sends a GET, PUT or DELETE once, silently, when a reused
+            # connection drops. Retries here must be visible, counted and under our
+            # rules (a DELETE re-sent must know it was re-sent), so turn that off.
+            if hasattr(self._http, "_retry_connection"):
+                self._http._retry_connection = False
         self._state = _State.OPEN
 
     def _check_loop(self) -> None:
@@ -207,7 +212,8 @@ class AxigenClient:
             await self._http.close()
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
-        if self._state is _State.OPEN and self._owns_http:
+        # getattr: __init__ may have failed before setting these.
+        if getattr(self, "_state", None) is _State.OPEN and getattr(self, "_owns_http", False):
             _warn(
                 f"unclosed {self!r}: use 'async with AxigenClient(...)' or await close()",
                 ResourceWarning,

@@ -53,8 +53,8 @@ def transport_failure(request: ApiRequest, error: aiohttp.ClientError, attempts:
     if isinstance(error, aiohttp.ClientSSLError):
         raise exc.ConnectError(f"TLS failure: {type(error).__name__}", **context) from error
     if isinstance(error, aiohttp.ConnectionTimeoutError):
-        timeout = exc.RequestTimeoutError("timed out opening a connection", **context)
-        return Attempt(timeout, Failure.NOT_SENT)
+        connect = exc.ConnectTimeoutError("timed out opening a connection", **context)
+        return Attempt(connect, Failure.NOT_SENT)
     if isinstance(error, aiohttp.ClientConnectorError):
         reason = error.os_error.strerror or type(error.os_error).__name__
         return Attempt(exc.ConnectError(f"cannot connect: {reason}", **context), Failure.NOT_SENT)

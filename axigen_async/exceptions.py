@@ -20,9 +20,11 @@ Misuse of the API (a closed client, bad arguments) raises the built-in
     │   ├── ConnectError          the connection could not be opened (nothing was sent)
     │   ├── ConnectionLostError   the connection broke after the request may have been sent
     │   └── RequestTimeoutError   an attempt took too long (also a built-in ``TimeoutError``)
+    │       ├── ConnectTimeoutError    opening the connection took too long (also a ConnectError)
     │       └── DeadlineExceededError  the call's overall deadline ran out
     ├── ResponseValidationError   a 2xx answer that does not match the documented shape
-    └── AmbiguousWriteError       a write that is not idempotent may or may not have happened
+    ├── AmbiguousWriteError       a write that is not idempotent may or may not have happened
+    └── ServerUnavailableError    a fan-out stopped starting accounts: the server looks down
 
 Each error carries the HTTP ``method``, the ``url`` (our URLs never hold secrets:
 credentials and session ids travel in headers only), the ``status`` when there was
@@ -44,6 +46,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "ConnectError",
+    "ConnectTimeoutError",
     "ConnectionLostError",
     "DeadlineExceededError",
     "LoginError",
@@ -53,6 +56,7 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseValidationError",
     "ServerError",
+    "ServerUnavailableError",
     "TransportError",
 ]
 
@@ -177,6 +181,10 @@ class RequestTimeoutError(TransportError, TimeoutError):
     """One attempt took longer than its time-out."""
 
 
+class ConnectTimeoutError(RequestTimeoutError, ConnectError):
+    """Opening the connection took too long; the request was never sent."""
+
+
 class DeadlineExceededError(RequestTimeoutError):
     """The call's deadline (pool wait, login, every attempt and backoff) ran out."""
 
@@ -205,3 +213,17 @@ class AmbiguousWriteError(AxigenError):
     The library never re-sends such a write. Check the resource's state before
     trying again. ``__cause__`` holds the failure that made the outcome unknown.
     """
+
+
+class ServerUnavailableError(AxigenError):
+    """A fan-out stopped starting accounts because the server looks down.
+
+    Every account not started is reported with this one shared error;
+    ``__cause__`` is the last failed account's error.
+    """
+
+    consecutive_failures: int
+
+    def __init__(self, message: str, *, consecutive_failures: int = 0, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.consecutive_failures = consecutive_failures

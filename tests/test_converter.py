@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from axigen_async import _json
@@ -136,6 +136,9 @@ def _model(cls: type[Any]) -> st.SearchStrategy[Any]:
     ],
     ids=lambda cls: cls.__name__,
 )
+# No deadline: the first example also pays for cattrs generating its code, and
+# the deep AccountInfo strategy is slow to draw on a busy machine.
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_models_round_trip_through_wire_json(cls: type[Any], data: st.DataObject) -> None:
     value = data.draw(_model(cls))

@@ -1,0 +1,157 @@
+"""Transport failures injected with aioresponses: what is retried, what is ambiguous.
+
+A real server cannot easily refuse a TLS handshake or time out a read on cue,
+so these failures are raised inside aiohttp's request call instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+from axigen_async import (
+    AmbiguousWriteError,
+    AxigenClient,
+    BasicAuth,
+    ConnectError,
+    ConnectionLostError,
+    RequestTimeoutError,
+)
+from axigen_async.api import account
+from tests.aioresponses_compat import mocked_aiohttp
+
+BASE = "http://axigen.test"
+INFO = f"{BASE}/api/v1/account/info"
+LOGIN = f"{BASE}/api/v1/login"
+LOGOUT = f"{BASE}/api/v1/logout"
+TEMPORARY_ALIASES = f"{BASE}/api/v1/account/temporaryaliases"
+INFO_BODY = {"accountName": "jane", "domainName": "example.com", "folderContainerId": "1"}
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+@pytest.fixture
+def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
+    with mocked_aiohttp(monkeypatch) as mocked:
+        yield mocked
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+async def client(sleeps: Sleeps) -> AsyncIterator[AxigenClient]:
+    async with AxigenClient(BASE, sleep=sleeps, random=lambda: 0.5) as client:
+        yield client
+
+
+def _refused() -> aiohttp.ClientConnectorError:
+    key = aiohttp.client_reqrep.ConnectionKey("axigen.test", 80, False, True, None, None, None)
+    return aiohttp.ClientConnectorError(key, ConnectionRefusedError(111, "Connection refused"))
+
+
+def _login(mocked: aioresponses) -> None:
+    mocked.post(LOGIN, payload={"sessid": "s1"})
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(
+            _refused(),
+            id="refused",
+        ),
+        pytest.param(aiohttp.ServerDisconnectedError(), id="disconnected"),
+        pytest.param(aiohttp.SocketTimeoutError("read"), id="read-timeout"),
+        pytest.param(aiohttp.ClientPayloadError("truncated"), id="payload"),
+    ],
+)
+async def test_a_read_is_retried_after_any_transport_failure(
+    mocked: aioresponses, client: AxigenClient, sleeps: Sleeps, error: Exception
+) -> None:
+    _login(mocked)
+    mocked.get(INFO, exception=error)
+    mocked.get(INFO, payload=INFO_BODY)
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        info = await account.get_info(s)
+        assert info.email == "jane@example.com"
+    assert len(sleeps.delays) == 1
+    assert client.statistics().retries == 1
+
+
+async def test_connect_failures_end_as_connect_error_after_every_attempt(
+    mocked: aioresponses, client: AxigenClient, sleeps: Sleeps
+) -> None:
+    for _ in range(4):
+        mocked.post(LOGIN, exception=_refused())
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        with pytest.raises(ConnectError) as caught:
+            await account.get_info(s)
+    assert caught.value.attempts == 4
+    assert len(sleeps.delays) == 3
+
+
+async def test_a_create_that_lost_its_connection_is_ambiguous_and_not_resent(
+    mocked: aioresponses, client: AxigenClient, sleeps: Sleeps
+) -> None:
+    _login(mocked)
+    mocked.post(TEMPORARY_ALIASES, exception=aiohttp.ServerDisconnectedError())
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        with pytest.raises(AmbiguousWriteError) as caught:
+            await account.create_temporary_alias(s)
+    assert isinstance(caught.value.__cause__, ConnectionLostError)
+    assert caught.value.attempts == 1
+    assert sleeps.delays == []
+    sent = [key for key in mocked.requests if str(key[1]) == TEMPORARY_ALIASES]
+    assert len(sent) == 1
+    assert len(mocked.requests[sent[0]]) == 1
+
+
+async def test_a_create_refused_before_sending_is_retried(
+    mocked: aioresponses, client: AxigenClient
+) -> None:
+    _login(mocked)
+    mocked.post(
+        TEMPORARY_ALIASES,
+        exception=aiohttp.ConnectionTimeoutError("connect"),
+    )
+    mocked.post(
+        TEMPORARY_ALIASES,
+        payload={"id": "t1", "emailAddress": "tmp@example.com", "expireDate": ""},
+    )
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        alias = await account.create_temporary_alias(s)
+    assert alias.id == "t1"
+
+
+async def test_tls_failures_are_not_retried(
+    mocked: aioresponses, client: AxigenClient, sleeps: Sleeps
+) -> None:
+    mocked.post(LOGIN, exception=aiohttp.ClientSSLError(None, OSError("bad certificate")))  # type: ignore[arg-type]
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        with pytest.raises(ConnectError, match="TLS"):
+            await account.get_info(s)
+    assert sleeps.delays == []
+
+
+async def test_read_timeouts_are_request_timeouts(mocked: aioresponses, sleeps: Sleeps) -> None:
+    async with AxigenClient(BASE, sleep=sleeps) as client:
+        _login(mocked)
+        for _ in range(4):
+            mocked.get(INFO, exception=aiohttp.SocketTimeoutError("read"))
+        async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+            with pytest.raises(RequestTimeoutError) as caught:
+                await account.get_info(s)
+    assert caught.value.attempts == 4
+    assert isinstance(caught.value, TimeoutError)
