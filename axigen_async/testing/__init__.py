@@ -1,0 +1,71 @@
+"""A stateful fake Axigen Mailbox API server for tests, demos and benchmarks.
+
+Use it in-process::
+
+    from axigen_async.testing import FakeAxigen
+
+    async with FakeAxigen() as fake:
+        fake.add_account("a@example.com", "pw", used_quota=900_000)
+        ...  # point a client at fake.url ("http://127.0.0.1:<port>")
+        assert fake.logins["a@example.com"] == 1
+
+or through the pytest fixture ``fake_axigen`` (a started server with no accounts), or as a
+process: ``python -m axigen_async.testing --port 0 --accounts 1000 --password demo``, which
+prints its base URL as the first line of standard output.
+
+The fake speaks the wire protocol literally (camelCase JSON written by hand, never through
+the client's models): ``POST /api/v1/login`` with ``Authorization: Basic`` (RFC 7617 base64 of
+``user:password``) or ``Bearer <token>`` answers ``{"sessid": ...}``; every other ``/api/v1``
+call needs the same ``Authorization`` (checked against the current password) and an
+``X-Axigen-Session`` of the same account. ``GET /api/`` needs no authentication. Successful
+calls without a documented body answer 200 with an empty body.
+
+Every error answers a JSON object ``{"error": {"code": "<camelCase>", "message": "<text>"}}``
+with its status:
+
+* 400: ``invalidParameter``, ``missingParameter``, ``unexpectedParameter`` (also unknown
+  JSON keys), ``invalidJson``, ``invalidOldPassword`` (password reset with a wrong old
+  password), ``passwordTooShort`` / ``passwordTooLong`` / ``passwordTooWeak`` (content
+  policy), ``avatarTooLarge``; an index-info ``scope`` that is not one of the account's
+  folders is 400 ``invalidParameter``.
+* 401 ``unauthorized``: bad or missing credentials, missing, unknown, expired or other
+  account's session.
+* 403: ``temporaryAliasesDisabled``, ``temporaryAliasLimitReached``,
+  ``passwordChangeNotAllowed`` (``allowChangeByUser`` false), ``passwordChangeNotRequired``
+  (password set while ``mustChangePassword`` is false).
+* 404 ``notFound`` (unknown path, signature, temporary alias, or no avatar);
+  405 ``methodNotAllowed``; 500 ``internalError`` (a fake-server bug) and
+  ``injectedFault`` (``fake.faults``).
+
+Faults (``fake.faults``, a ``FaultPlan``) name routes ``"METHOD /template"`` or by bare
+template: ``fail_next``, ``reset_next``, ``delay``, ``random_faults``, ``clear``.
+Observation: ``requests`` (redacted ``LoggedRequest`` values), ``logins``,
+``login_failures``, ``route_counts``, ``in_flight``, ``max_in_flight``,
+``max_in_flight_by_route``, ``reset_stats()``.
+"""
+
+from ._faults import FaultPlan
+from ._observe import LoggedRequest
+from ._server import FakeAxigen
+from ._state import (
+    FakeAccount,
+    FakeAlias,
+    FakeAvatar,
+    FakeContactInfo,
+    FakeSignature,
+    FakeTemporaryAlias,
+    FakeVacation,
+)
+
+__all__ = [
+    "FakeAccount",
+    "FakeAlias",
+    "FakeAvatar",
+    "FakeAxigen",
+    "FakeContactInfo",
+    "FakeSignature",
+    "FakeTemporaryAlias",
+    "FakeVacation",
+    "FaultPlan",
+    "LoggedRequest",
+]

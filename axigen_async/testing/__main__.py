@@ -1,0 +1,91 @@
+"""Standalone fake Axigen server: ``python -m axigen_async.testing --port 0 --accounts 100``.
+
+Responsibility: parse the command line, seed accounts, arm the random fault plan, print the
+base URL as the first line of standard output and serve until SIGINT or SIGTERM.
+Must not: print any password, token or session id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from ._server import FakeAxigen
+
+
+def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.ArgumentParser:
+    """The argument parser (reusable by another command line)."""
+    parser = argparse.ArgumentParser(prog=prog, description="Serve a fake Axigen Mailbox API.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
+    parser.add_argument("--accounts", type=int, default=10, help="seeded accounts user1..userN")
+    parser.add_argument("--password", default="demo", help="password of every seeded account")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the account state")
+    parser.add_argument("--domain", default="example.com", help="domain of seeded accounts")
+    parser.add_argument(
+        "--session-idle-timeout", type=float, default=1800.0, help="seconds (default 1800)"
+    )
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of failed requests")
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
+    parser.add_argument(
+        "--fault-statuses",
+        default="500,502,503",
+        help="comma-separated statuses of random faults (default 500,502,503)",
+    )
+    parser.add_argument(
+        "--fault-reset-share", type=float, default=0.0, help="share of faults that reset"
+    )
+    return parser
+
+
+def _statuses(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
+async def serve(args: argparse.Namespace) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    fake = FakeAxigen(
+        host=args.host, port=args.port, session_idle_timeout=args.session_idle_timeout
+    )
+    fake.add_seeded_accounts(
+        args.accounts, password=args.password, seed=args.seed, domain=args.domain
+    )
+    if args.fault_rate > 0:
+        fake.faults.random_faults(
+            args.fault_rate,
+            seed=args.fault_seed,
+            statuses=_statuses(args.fault_statuses),
+            reset_share=args.fault_reset_share,
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with fake:
+        print(fake.url, flush=True)
+        print(
+            f"accounts: user1..user{args.accounts}@{args.domain}; password: given by --password",
+            flush=True,
+        )
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server; returns the exit code (0 after a clean stop)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _statuses(args.fault_statuses)
+    except ValueError:
+        parser.error("--fault-statuses must be comma-separated integers")
+    if args.accounts < 0:
+        parser.error("--accounts must not be negative")
+    asyncio.run(serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
