@@ -1,0 +1,211 @@
+"""Retries against scripted faults: what is re-sent, what is ambiguous, and when to stop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from axigen_async import (
+    AccountSession,
+    AmbiguousWriteError,
+    AxigenClient,
+    BasicAuth,
+    ConnectionLostError,
+    DeadlineExceededError,
+    NotFoundError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+    Timeouts,
+)
+from axigen_async.api import account
+from axigen_async.models.account import NewSignature, SignatureType, Vacation
+from axigen_async.testing import FakeAccount, FakeAxigen
+from tests.conftest import EMAIL, PASSWORD, Sleeps
+
+INFO = "GET /api/v1/account/info"
+TEMPORARY_ALIASES = "POST /api/v1/account/temporaryaliases"
+SIGNATURES = "POST /api/v1/account/signatures"
+
+
+async def test_a_503_then_success_is_retried_once(
+    session: AccountSession, fake_axigen: FakeAxigen, client: AxigenClient, sleeps: Sleeps
+) -> None:
+    fake_axigen.faults.fail_next(INFO, 503)
+    assert (await account.get_info(session)).email == EMAIL
+    assert fake_axigen.route_counts[INFO] == 2
+    assert client.statistics().retries == 1
+    assert sleeps.delays == [0.25]  # random() = 0.5 of the first ceiling, 0.5 s
+
+
+async def test_retry_after_is_honoured(
+    session: AccountSession, fake_axigen: FakeAxigen, sleeps: Sleeps
+) -> None:
+    fake_axigen.faults.fail_next(INFO, 429, retry_after=3)
+    await account.get_info(session)
+    assert sleeps.delays == [3.0]
+
+
+async def test_a_retry_after_past_the_limit_raises_at_once(
+    session: AccountSession, fake_axigen: FakeAxigen, sleeps: Sleeps
+) -> None:
+    fake_axigen.faults.fail_next(INFO, 429, retry_after=600)
+    with pytest.raises(RateLimitError) as caught:
+        await account.get_info(session)
+    assert caught.value.retry_after == 600.0
+    assert caught.value.attempts == 1
+    assert sleeps.delays == []
+
+
+async def test_retries_stop_after_the_attempts(
+    session: AccountSession, fake_axigen: FakeAxigen, sleeps: Sleeps
+) -> None:
+    fake_axigen.faults.fail_next(INFO, 502, count=10)
+    with pytest.raises(ServerError) as caught:
+        await account.get_info(session)
+    assert caught.value.attempts == 4
+    assert caught.value.status == 502
+    assert len(sleeps.delays) == 3
+
+
+async def test_the_shared_retry_budget_runs_out(
+    fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    policy = RetryPolicy(budget_capacity=12, retry_cost=5, success_refund=1)
+    fake_axigen.faults.fail_next(INFO, 503, count=100)
+    async with AxigenClient(fake_axigen.url, retry=policy, sleep=sleeps) as client:
+        async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+            with pytest.raises(ServerError) as first:
+                await account.get_info(s)
+            with pytest.raises(ServerError) as second:
+                await account.get_info(s)
+        assert client.statistics().retry_budget == 2
+    assert (first.value.attempts, second.value.attempts) == (3, 1)
+
+
+async def test_client_errors_are_not_retried(
+    session: AccountSession, fake_axigen: FakeAxigen, sleeps: Sleeps
+) -> None:
+    with pytest.raises(NotFoundError):
+        await account.get_signature(session, "missing")
+    assert sleeps.delays == []
+
+
+async def test_a_dropped_create_is_ambiguous_and_never_repeated(
+    session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    fake_axigen.faults.reset_next(TEMPORARY_ALIASES)
+    with pytest.raises(AmbiguousWriteError) as caught:
+        await account.create_temporary_alias(session)
+    assert isinstance(caught.value.__cause__, ConnectionLostError)
+    assert fake_axigen.route_counts[TEMPORARY_ALIASES] == 1
+    assert len(jane.temporary_aliases) == 1  # the server did act: the outcome was unknown
+    assert sleeps.delays == []
+
+
+async def test_a_500_on_a_create_is_ambiguous_but_a_503_is_not(
+    session: AccountSession, fake_axigen: FakeAxigen
+) -> None:
+    fake_axigen.faults.fail_next(TEMPORARY_ALIASES, 500)
+    with pytest.raises(AmbiguousWriteError):
+        await account.create_temporary_alias(session)
+    fake_axigen.faults.fail_next(TEMPORARY_ALIASES, 503)
+    with pytest.raises(ServerError):
+        await account.create_temporary_alias(session)
+    assert fake_axigen.route_counts[TEMPORARY_ALIASES] == 2
+
+
+async def test_a_dropped_signature_create_is_recovered_by_lookup(
+    session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    fake_axigen.faults.reset_next(SIGNATURES)
+    wanted = NewSignature("Work", SignatureType.TEXT, "Jane Doe, ACME")
+    created = await account.create_signature(session, wanted)
+    assert (created.name, created.type) == ("Work", SignatureType.TEXT)
+    assert [s.id for s in jane.signatures.values()] == [created.id]
+    assert fake_axigen.route_counts[SIGNATURES] == 1
+
+
+async def test_a_signature_create_stays_ambiguous_when_the_lookup_cannot_tell(
+    session: AccountSession, fake_axigen: FakeAxigen
+) -> None:
+    await account.create_signature(session, NewSignature("Work", SignatureType.TEXT, "older body"))
+    fake_axigen.faults.fail_next(SIGNATURES, 502)
+    with pytest.raises(AmbiguousWriteError):
+        await account.create_signature(session, NewSignature("Work", SignatureType.TEXT, "new"))
+
+
+async def test_idempotent_writes_are_retried_after_a_dropped_connection(
+    session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    fake_axigen.faults.reset_next("POST /api/v1/account/vacation")
+    await account.set_vacation(session, Vacation(True, 3, True, True, True, "away"))
+    assert jane.vacation.enabled
+    assert fake_axigen.route_counts["POST /api/v1/account/vacation"] == 2
+
+
+async def test_a_retried_delete_that_finds_nothing_is_done(
+    session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    created = await account.create_signature(session, NewSignature("x", SignatureType.TEXT, "y"))
+    fake_axigen.faults.reset_next("DELETE /api/v1/account/signatures/{id}")
+    await account.delete_signature(session, created.id)
+    assert jane.signatures == {}
+
+
+async def test_the_deadline_covers_the_backoff(fake_axigen: FakeAxigen, jane: FakeAccount) -> None:
+    now = [0.0]
+
+    async def sleep(delay: float) -> None:
+        now[0] += delay
+
+    fake_axigen.faults.fail_next(INFO, 503, count=10)
+    policy = RetryPolicy(attempts=10, backoff_base=1.0, backoff_cap=100.0)
+    async with (
+        AxigenClient(
+            fake_axigen.url,
+            retry=policy,
+            timeouts=Timeouts(deadline=5.0),
+            sleep=sleep,
+            clock=lambda: now[0],
+            random=lambda: 1.0,
+        ) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        with pytest.raises(ServerError) as caught:
+            await account.get_info(s)
+    # Waits of 1 and 2 s fit in 5 s; the next, 4 s, would not.
+    assert now[0] == 3.0
+    assert caught.value.attempts == 3
+
+
+async def test_a_slow_server_hits_the_deadline(fake_axigen: FakeAxigen, jane: FakeAccount) -> None:
+    async with AxigenClient(fake_axigen.url, timeouts=Timeouts(deadline=0.3)) as client:
+        async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+            await account.get_info(s)
+            fake_axigen.faults.delay(INFO, 1.0, count=1)
+            with pytest.raises(DeadlineExceededError):
+                await account.get_info(s)
+
+
+async def test_cancelling_a_call_gives_its_connection_back(
+    fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    async with (
+        AxigenClient(fake_axigen.url, pool_size=1, timeouts=Timeouts(deadline=10.0)) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        await account.get_info(s)
+        fake_axigen.faults.delay(INFO, 1.0, count=1)
+        slow = asyncio.ensure_future(account.get_info(s))
+        for _ in range(200):
+            if fake_axigen.in_flight:
+                break
+            await asyncio.sleep(0.005)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        assert client.statistics().in_flight == 0
+        # With the only connection back in the pool, the next call goes through.
+        assert (await account.get_info(s)).email == EMAIL

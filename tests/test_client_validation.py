@@ -1,0 +1,143 @@
+"""Bad input gets a clear error before anything is sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from axigen_async import AccountSession
+from axigen_async.api import account
+from axigen_async.models.account import (
+    ContactInfo,
+    NewSignature,
+    SignatureType,
+    SignatureUpdate,
+    Vacation,
+)
+from axigen_async.testing import FakeAxigen
+
+START = datetime(2026, 12, 20, tzinfo=UTC)
+
+
+def _vacation(**changes: Any) -> Vacation:
+    fields: dict[str, Any] = {
+        "enabled": True,
+        "age": 1,
+        "apply_always": False,
+        "apply_to_external": True,
+        "apply_to_internal": True,
+        "body": "away",
+        "start_time": START,
+        "end_time": START + timedelta(days=1),
+    }
+    fields.update(changes)
+    return Vacation(**fields)
+
+
+CASES = [
+    pytest.param(
+        account.set_vacation, (_vacation(start_time=None),), ValueError, "required", id="no-start"
+    ),
+    pytest.param(
+        account.set_vacation, (_vacation(end_time=None),), ValueError, "required", id="no-end"
+    ),
+    pytest.param(account.set_vacation, (_vacation(age=0),), ValueError, "age", id="age-zero"),
+    pytest.param(account.set_vacation, (_vacation(age=True),), ValueError, "age", id="age-boolean"),
+    pytest.param(
+        account.set_vacation,
+        (_vacation(end_time=START),),
+        ValueError,
+        "after",
+        id="end-not-after-start",
+    ),
+    pytest.param(
+        account.set_vacation,
+        (_vacation(start_time=datetime(2026, 12, 20), end_time=datetime(2026, 12, 21)),),
+        ValueError,
+        "timezone-aware",
+        id="naive-times",
+    ),
+    pytest.param(
+        account.create_signature,
+        (NewSignature("n", SignatureType("markdown"), "b"),),
+        ValueError,
+        "HTML or .TEXT",
+        id="signature-type",
+    ),
+    pytest.param(
+        account.create_signature,
+        (NewSignature("n", "html", "b"),),  # type: ignore[arg-type]
+        ValueError,
+        "signature type",
+        id="signature-type-as-plain-string",
+    ),
+    pytest.param(
+        account.create_signature,
+        (NewSignature("", SignatureType.TEXT, "b"),),
+        ValueError,
+        "name",
+        id="signature-name",
+    ),
+    pytest.param(
+        account.update_signature,
+        ("id1", SignatureUpdate()),
+        ValueError,
+        "changes nothing",
+        id="empty-update",
+    ),
+    pytest.param(account.get_signature, ("",), ValueError, "empty", id="empty-id"),
+    pytest.param(account.delete_signature, ("..",), ValueError, "dot", id="dot-dot-id"),
+    pytest.param(account.delete_temporary_alias, ("",), ValueError, "empty", id="empty-alias-id"),
+    pytest.param(account.set_password, ("",), ValueError, "empty", id="empty-password"),
+    pytest.param(
+        account.get_index_info, ([], "scope"), ValueError, "at least one", id="no-index-ids"
+    ),
+    pytest.param(
+        account.get_index_info, ("conversation", "scope"), TypeError, "one string", id="ids-str"
+    ),
+    pytest.param(
+        account.get_index_info, (["conversation"], ""), ValueError, "scope", id="empty-scope"
+    ),
+    pytest.param(
+        account.update_contact_info, ({"firstName": "x"},), TypeError, "ContactInfo", id="dict"
+    ),
+]
+
+
+@pytest.mark.parametrize(("function", "args", "error", "message"), CASES)
+async def test_bad_input_is_refused_before_sending(
+    session: AccountSession,
+    fake_axigen: FakeAxigen,
+    function: Any,
+    args: tuple[Any, ...],
+    error: type[Exception],
+    message: str,
+) -> None:
+    with pytest.raises(error, match=message):
+        await function(session, *args)
+    assert fake_axigen.requests == []
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "message"),
+    [
+        pytest.param(b"", "image/png", "empty", id="empty"),
+        pytest.param(b"\x89PNG\r\n\x1a\n" + b"0" * 2048, "image/png", "limit", id="too-big"),
+        pytest.param(b"%PDF-1.7", "application/pdf", "image/", id="not-an-image-type"),
+        pytest.param(b"GIF89a....", "image/png", "not a image/png", id="bytes-disagree"),
+    ],
+)
+async def test_bad_avatars_are_refused_before_sending(
+    session: AccountSession, fake_axigen: FakeAxigen, data: bytes, content_type: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        await account.update_avatar(session, data, content_type=content_type, max_size=1024)
+    assert fake_axigen.requests == []
+
+
+async def test_contact_info_is_sent_whole(session: AccountSession, fake_axigen: FakeAxigen) -> None:
+    await account.update_contact_info(session, ContactInfo(first_name="Jane"))
+    contact = await account.get_contact_info(session)
+    assert contact == ContactInfo(first_name="Jane")
