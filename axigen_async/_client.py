@@ -364,9 +364,11 @@ class AxigenClient:
         if remaining <= 0:
             raise Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
         timeouts = self._timeouts
-        timeout = aiohttp.ClientTimeout(
-            total=remaining, sock_connect=timeouts.connect, sock_read=timeouts.read
-        )
+        # One timer per attempt (aiohttp's total): the attempt's own limit or the time
+        # left of the deadline, whichever ends first. A per-read timer would be
+        # re-armed on every chunk, which costs more than the whole rest of a call.
+        limit = min(remaining, timeouts.attempt)
+        timeout = aiohttp.ClientTimeout(total=limit, sock_connect=timeouts.connect)
         if request.content_type is not None:
             headers = {**(headers or {}), "Content-Type": request.content_type}
         url = URL(self._base + request.target, encoded=True)
@@ -394,7 +396,14 @@ class AxigenClient:
         except aiohttp.ClientError as error:
             raise transport_failure(request, error, attempt) from error
         except TimeoutError as error:
-            # aiohttp's total time-out, which we set to the time left of the deadline.
+            if limit < remaining:
+                slow = exc.RequestTimeoutError(
+                    f"the attempt took longer than {limit:g} s",
+                    method=request.method,
+                    url=request.target,
+                    attempts=attempt,
+                )
+                raise Attempt(slow, Failure.MAYBE_SENT) from error
             raise Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT) from error
         finally:
             self._in_flight -= 1

@@ -8,6 +8,8 @@ Only the endpoint functions use it; the models never see wire names.
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -16,6 +18,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from axigen_async import _json
+from axigen_async.models._base import OpenEnum
 
 __all__ = ["converter", "format_timestamp", "parse_timestamp", "readable_errors", "to_camel"]
 
@@ -78,8 +81,34 @@ def _strict_float(value: object, _: type) -> float:
 def _strict_str(value: object, cls: type[str]) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {value!r}")
-    # String enums (OpenEnum) dispatch here too, as str subclasses.
-    return value if cls is str else cls(value)
+    if cls is str:
+        return value
+    # String enums (OpenEnum) dispatch here too, as str subclasses. The member map
+    # lookup skips Enum.__call__, which costs about a microsecond a value.
+    member: str | None = cls._value2member_map_.get(value)  # type: ignore[attr-defined]
+    return member if member is not None else cls(value)
+
+
+def _is_tuple_of_enum(cls: Any) -> bool:
+    args = typing.get_args(cls)
+    return (
+        typing.get_origin(cls) is tuple
+        and len(args) == 2
+        and args[1] is Ellipsis
+        and isinstance(args[0], type)
+        and issubclass(args[0], OpenEnum)
+    )
+
+
+def _tuple_of_enum_hook(cls: Any) -> Callable[[object, Any], tuple[OpenEnum, ...]]:
+    member_type: type[OpenEnum] = typing.get_args(cls)[0]
+
+    def structure(value: object, _: Any) -> tuple[OpenEnum, ...]:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"expected an array, got {value!r}")
+        return tuple([_strict_str(item, member_type) for item in value])  # type: ignore[misc]
+
+    return structure
 
 
 def _make_converter() -> cattrs.Converter:
@@ -98,6 +127,9 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(float, _strict_float)
     conv.register_structure_hook(str, _strict_str)
     conv.register_structure_hook(datetime | None, lambda value, _: parse_timestamp(value))
+    # Lists of enum values (2FA methods, recovery methods) in one comprehension,
+    # rather than cattrs' generic per-item dispatch.
+    conv.register_structure_hook_factory(_is_tuple_of_enum, _tuple_of_enum_hook)
     conv.register_unstructure_hook(datetime, format_timestamp)
 
     def structure_factory(cls: type[Any]) -> Any:

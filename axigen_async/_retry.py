@@ -33,13 +33,15 @@ class Timeouts:
     """How long a call may take, in seconds.
 
     ``deadline`` bounds the whole call: waiting for a pooled connection, logging
-    in, every attempt and every backoff. ``connect`` bounds opening one
-    connection and ``read`` the wait for each chunk of an answer.
+    in, every attempt and every backoff. ``attempt`` bounds one attempt, from
+    sending to the last byte of the answer, and ``connect`` the opening of one
+    connection. An attempt that runs out of time may be retried within the
+    deadline; the deadline running out ends the call.
     """
 
     deadline: float = attrs.field(default=60.0, validator=_positive)
+    attempt: float = attrs.field(default=30.0, validator=_positive)
     connect: float = attrs.field(default=5.0, validator=_positive)
-    read: float = attrs.field(default=30.0, validator=_positive)
 
 
 @attrs.frozen

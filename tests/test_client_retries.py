@@ -15,6 +15,7 @@ from axigen_async import (
     DeadlineExceededError,
     NotFoundError,
     RateLimitError,
+    RequestTimeoutError,
     RetryPolicy,
     ServerError,
     Timeouts,
@@ -209,3 +210,29 @@ async def test_cancelling_a_call_gives_its_connection_back(
         assert client.statistics().in_flight == 0
         # With the only connection back in the pool, the next call goes through.
         assert (await account.get_info(s)).email == EMAIL
+
+
+async def test_a_slow_attempt_of_a_read_is_retried(
+    fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    timeouts = Timeouts(deadline=10.0, attempt=0.2)
+    async with AxigenClient(fake_axigen.url, timeouts=timeouts, random=lambda: 0.0) as client:
+        async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+            await account.get_info(s)
+            fake_axigen.faults.delay(INFO, 1.0, count=1)
+            assert (await account.get_info(s)).email == EMAIL
+        assert client.statistics().retries == 1
+    assert fake_axigen.route_counts[INFO] == 3
+
+
+async def test_a_slow_attempt_of_a_create_is_ambiguous(
+    fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    timeouts = Timeouts(deadline=10.0, attempt=0.2)
+    async with AxigenClient(fake_axigen.url, timeouts=timeouts) as client:
+        async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+            fake_axigen.faults.delay(TEMPORARY_ALIASES, 1.0, count=1)
+            with pytest.raises(AmbiguousWriteError) as caught:
+                await account.create_temporary_alias(s)
+    assert isinstance(caught.value.__cause__, RequestTimeoutError)
+    assert not isinstance(caught.value.__cause__, DeadlineExceededError)
