@@ -85,7 +85,7 @@ class BulkResult(Generic[T]):
     value: T | None = None
     #: What it raised (FAILED), or the shared :class:`ServerUnavailableError` (NOT_ATTEMPTED).
     error: Exception | None = None
-    #: HTTP requests the account's session sent, login included.
+    #: HTTP requests the account's session tried to send, login included.
     attempts: int = 0
     #: Seconds from opening the account's session to closing it (0.0 when not attempted).
     elapsed: float = 0.0
@@ -363,7 +363,7 @@ class BulkRun(Generic[T]):
                 account,
                 Outcome.FAILED,
                 error=error,
-                attempts=session.requests_sent,
+                attempts=session.requests_attempted,
                 elapsed=clock() - started,
             )
         else:
@@ -371,7 +371,7 @@ class BulkRun(Generic[T]):
                 account,
                 Outcome.OK,
                 value=value,
-                attempts=session.requests_sent,
+                attempts=session.requests_attempted,
                 elapsed=clock() - started,
             )
         finally:

@@ -276,11 +276,10 @@ class AxigenClient:
         for _ in range(policy.attempts + 1):
             headers: dict[str, str] | None = None
             attempts += 1
-            if session is not None:
-                session.requests_sent += 1
             try:
                 if session is not None:
                     headers = await session._auth_headers(deadline, request)
+                    session.requests_attempted += 1
                 raw = await self._send(request, headers, deadline, attempts)
             except Attempt as failed:
                 await self._before_retry(request, failed, attempts, deadline)

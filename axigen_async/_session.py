@@ -37,8 +37,9 @@ class AccountSession:
         self._headers: dict[str, str] | None = None
         self._login_lock = asyncio.Lock()
         self._closed = False
-        #: HTTP requests this session sent, logins included.
-        self.requests_sent = 0
+        #: HTTP requests this session tried to send, logins included (a refused
+        #: connection counts; the logout does not).
+        self.requests_attempted = 0
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("logged in" if self._sessid else "not logged in")
@@ -120,8 +121,8 @@ class AccountSession:
             if failed is not None:
                 client._relogins += 1
             self._sessid = self._headers = None
+            self.requests_attempted += 1
             sessid = await client._login(self._credentials, deadline)
-            self.requests_sent += 1
             self._sessid = sessid
             self._headers = self._make_headers(sessid)
             return self._headers

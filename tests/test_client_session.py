@@ -186,7 +186,7 @@ async def test_statistics_count_requests_and_logins(
     await account.list_aliases(session)
     stats = client.statistics()
     assert (stats.requests, stats.logins, stats.retries, stats.in_flight) == (3, 1, 0, 0)
-    assert session.requests_sent == 3
+    assert session.requests_attempted == 3
 
 
 @pytest.mark.parametrize("url", ["ftp://x", "mail.example.com", "http://u:p@host", "http://h/?q=1"])
