@@ -350,7 +350,7 @@ class BulkRun(Generic[T]):
     async def _run_one(self, account: BulkAccount) -> BulkResult[T]:
         if self._stopped is not None:
             return BulkResult(account, Outcome.NOT_ATTEMPTED, error=self._stopped)
-        session = self._client.session(account.credentials)
+        session = self._client.session(account.credentials, label=account.email)
         clock = self._clock
         self._in_flight += 1
         started = clock()
@@ -431,7 +431,8 @@ def fan_out(
             if results.stopped_reason is not None:
                 print(results.stopped_reason)
 
-    Each account runs as ``async with client.session(credentials) as s: await operation(s)``.
+    Each account runs as ``async with client.session(credentials, label=email) as s:
+    await operation(s)``, so ``s.label`` is the account's address even for a Bearer token.
     Every account the input yields is reported exactly once, in completion order;
     any ``Exception`` from the operation (or the account's login) is that account's
     FAILED result, while ``CancelledError`` and other ``BaseException`` propagate.

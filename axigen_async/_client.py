@@ -223,11 +223,15 @@ class AxigenClient:
 
     # --- public calls ----------------------------------------------------------
 
-    def session(self, credentials: Credentials) -> AccountSession:
-        """A session for one account. It logs in on its first call."""
+    def session(self, credentials: Credentials, *, label: str | None = None) -> AccountSession:
+        """A session for one account. It logs in on its first call.
+
+        ``label`` names the session in reprs and reports (by default the Basic
+        username, or a fingerprint of a Bearer token); it must not be a secret.
+        """
         if self._state is _State.CLOSED:
             raise RuntimeError("this AxigenClient is closed; create a new one")
-        return AccountSession(self, credentials)
+        return AccountSession(self, credentials, label=label)
 
     async def server_version(self) -> tuple[str, str]:
         """``GET /api/``: the API version and the server version, in that order.

@@ -30,9 +30,12 @@ class AccountSession:
     ``axigen_async.api.account.get_info`` take it as their first argument.
     """
 
-    def __init__(self, client: AxigenClient, credentials: Credentials) -> None:
+    def __init__(
+        self, client: AxigenClient, credentials: Credentials, *, label: str | None = None
+    ) -> None:
         self._client = client
         self._credentials = credentials
+        self._label = label if label is not None else credentials.label
         self._sessid: str | None = None
         self._headers: dict[str, str] | None = None
         self._login_lock = asyncio.Lock()
@@ -43,12 +46,12 @@ class AccountSession:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("logged in" if self._sessid else "not logged in")
-        return f"<AccountSession {self._credentials.label} {state}>"
+        return f"<AccountSession {self._label} {state}>"
 
     @property
     def label(self) -> str:
         """The account's name for logs and reports (never a secret)."""
-        return self._credentials.label
+        return self._label
 
     @property
     def client(self) -> AxigenClient:

@@ -228,3 +228,16 @@ async def test_secrets_never_reach_logs_reprs_or_errors(
     secrets += session_ids
     for secret in secrets:
         assert secret not in text
+
+
+async def test_a_session_can_carry_its_own_label(
+    client: AxigenClient, fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    from axigen_async import BearerAuth
+
+    fake_axigen.add_token("opaque-token-2", EMAIL)
+    async with client.session(BearerAuth("opaque-token-2"), label=EMAIL) as s:
+        await account.get_info(s)
+        assert s.label == EMAIL
+        assert repr(s) == f"<AccountSession {EMAIL} logged in>"
+        assert "opaque-token-2" not in repr(s)
