@@ -16,12 +16,26 @@ from collections.abc import Sequence
 from ._server import FakeAxigen
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _statuses(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be comma-separated integers") from None
+
+
 def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.ArgumentParser:
-    """The argument parser (reusable by another command line)."""
+    """The argument parser, which also checks the values (reused by ``axigen-async``)."""
     parser = argparse.ArgumentParser(prog=prog, description="Serve a fake Axigen Mailbox API.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
-    parser.add_argument("--accounts", type=int, default=10, help="seeded accounts user1..userN")
+    parser.add_argument("--accounts", type=_count, default=10, help="seeded accounts user1..userN")
     parser.add_argument("--password", default="demo", help="password of every seeded account")
     parser.add_argument("--seed", type=int, default=0, help="seed of the account state")
     parser.add_argument("--domain", default="example.com", help="domain of seeded accounts")
@@ -32,7 +46,8 @@ def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.Argum
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
     parser.add_argument(
         "--fault-statuses",
-        default="500,502,503",
+        type=_statuses,
+        default=(500, 502, 503),
         help="comma-separated statuses of random faults (default 500,502,503)",
     )
     parser.add_argument(
@@ -41,12 +56,8 @@ def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.Argum
     return parser
 
 
-def _statuses(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(",") if part.strip())
-
-
 async def serve(args: argparse.Namespace) -> None:
-    """Serve until SIGINT or SIGTERM."""
+    """Serve what ``build_parser`` parsed until SIGINT or SIGTERM."""
     fake = FakeAxigen(
         host=args.host, port=args.port, session_idle_timeout=args.session_idle_timeout
     )
@@ -57,7 +68,7 @@ async def serve(args: argparse.Namespace) -> None:
         fake.faults.random_faults(
             args.fault_rate,
             seed=args.fault_seed,
-            statuses=_statuses(args.fault_statuses),
+            statuses=args.fault_statuses,
             reset_share=args.fault_reset_share,
         )
     stop = asyncio.Event()
@@ -75,14 +86,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server; returns the exit code (0 after a clean stop)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        _statuses(args.fault_statuses)
-    except ValueError:
-        parser.error("--fault-statuses must be comma-separated integers")
-    if args.accounts < 0:
-        parser.error("--accounts must not be negative")
+    args = build_parser().parse_args(argv)
     asyncio.run(serve(args))
     return 0
 
