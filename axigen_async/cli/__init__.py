@@ -1,0 +1,57 @@
+"""The ``axigen-async`` command line: ``audit``, ``apply``, ``demo`` and ``fake-server``.
+
+``main(argv)`` runs everything under one ``asyncio.run``; ``amain(argv)`` is the
+coroutine, for tests and embedding, with injectable output streams::
+
+    exit_status = await amain(["demo", "--accounts", "100", "--quiet"])
+
+Exit status: 0 success, 1 some account failed (or needs review), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from axigen_async.cli._commands import dispatch
+from axigen_async.cli._common import EXIT_USAGE, Streams
+from axigen_async.cli._parser import build_parser
+
+__all__ = ["amain", "main"]
+
+
+async def amain(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one command; returns its exit status (``--help`` and usage errors included)."""
+    streams = Streams(
+        out=stdout if stdout is not None else sys.stdout,
+        err=stderr if stderr is not None else sys.stderr,
+    )
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["fake-server"]:
+        from axigen_async.cli._fake_server import run_fake_server
+
+        return await run_fake_server(arguments[1:], streams)
+    parser = build_parser()
+    try:
+        with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
+            args = parser.parse_args(arguments)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    return await dispatch(args, streams)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: run :func:`amain` under ``asyncio.run``."""
+    try:
+        return asyncio.run(amain(argv))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

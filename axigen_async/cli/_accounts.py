@@ -1,0 +1,208 @@
+"""Reading the ACCOUNTS file lazily into ``BulkAccount`` values.
+
+Responsibility: parse CSV (header ``email,password`` or ``email,token``) or JSONL
+rows one at a time, fill in a shared secret from an environment variable or a file
+when a row has none, and report a malformed row by its line number.
+Must not: hold the whole file in memory, or put a secret in any error message.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import attrs
+
+from axigen_async.bulk import BulkAccount
+
+_JSONL_SUFFIXES = (".jsonl", ".json-lines", ".ndjson")
+_SECRET_COLUMNS = ("password", "token")
+
+
+class AccountsError(Exception):
+    """The ACCOUNTS input cannot be read; the message names the line, never a secret."""
+
+
+@attrs.frozen
+class SharedSecret:
+    """One secret for rows that carry none: a password (Basic) or a token (Bearer)."""
+
+    kind: str  # "password" or "token"
+    value: str = attrs.field(repr=False)
+
+
+def load_shared_secret(
+    *,
+    password_env: str | None = None,
+    password_file: str | None = None,
+    token_env: str | None = None,
+    token_file: str | None = None,
+) -> SharedSecret | None:
+    """The shared secret the options name, or None.
+
+    Raises:
+        AccountsError: more than one source, an unset variable, or an unreadable file.
+    """
+    given = [
+        (kind, source, where)
+        for kind, source, where in (
+            ("password", "env", password_env),
+            ("password", "file", password_file),
+            ("token", "env", token_env),
+            ("token", "file", token_file),
+        )
+        if where is not None
+    ]
+    if not given:
+        return None
+    if len(given) > 1:
+        raise AccountsError("give at most one of --password-env/-file, --token-env/-file")
+    kind, source, where = given[0]
+    if source == "env":
+        value = os.environ.get(where, "")
+        if not value:
+            raise AccountsError(f"the environment variable {where} is not set or empty")
+    else:
+        try:
+            value = Path(where).read_text(encoding="utf-8").strip("\r\n")
+        except OSError as error:
+            raise AccountsError(f"cannot read the secret file {where}: {error.strerror}") from None
+        if not value:
+            raise AccountsError(f"the secret file {where} is empty")
+    return SharedSecret(kind, value)
+
+
+def input_format(path: str) -> str:
+    """``"csv"`` or ``"jsonl"``, by the file's extension (stdin ``-`` is CSV)."""
+    lower = path.lower()
+    if lower.endswith(_JSONL_SUFFIXES):
+        return "jsonl"
+    if lower.endswith(".csv") or path == "-":
+        return "csv"
+    raise AccountsError(f"{path}: unknown file type; use .csv, .jsonl or .json-lines")
+
+
+def count_accounts(path: str) -> int | None:
+    """The number of account rows, counted from line breaks without parsing; None for stdin."""
+    if path == "-":
+        return None
+    lines = 0
+    last = b"\n"
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 16), b""):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0) if input_format(path) == "csv" else lines
+
+
+def check_readable(path: str) -> None:
+    """Raise AccountsError when the file is missing or of an unknown type."""
+    input_format(path)
+    if path != "-" and not os.path.isfile(path):
+        raise AccountsError(f"{path}: no such file")
+
+
+def read_accounts(
+    path: str, shared: SharedSecret | None = None, *, stdin: TextIO | None = None
+) -> Iterator[BulkAccount]:
+    """Yield one BulkAccount per row, lazily.
+
+    Raises (while iterating):
+        AccountsError: a malformed row, naming the file and line number.
+    """
+    fmt = input_format(path)
+    if path == "-":
+        yield from _rows(stdin if stdin is not None else sys.stdin, "-", fmt, shared)
+        return
+    try:
+        stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise AccountsError(f"{path}: {error.strerror}") from None
+    with stream:
+        yield from _rows(stream, path, fmt, shared)
+
+
+def _rows(
+    stream: TextIO, name: str, fmt: str, shared: SharedSecret | None
+) -> Iterator[BulkAccount]:
+    rows = _csv_rows(stream, name) if fmt == "csv" else _jsonl_rows(stream, name)
+    for line, row in rows:
+        yield _account(row, f"{name}:{line}", shared)
+
+
+def _csv_rows(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        raise AccountsError(f"{name}:1: malformed CSV header") from None
+    if header is None:
+        return
+    columns = [column.strip().lower() for column in header]
+    if "email" not in columns:
+        raise AccountsError(f"{name}:1: the header must name an 'email' column")
+    unknown = sorted(set(columns) - {"email", *_SECRET_COLUMNS})
+    if unknown:
+        raise AccountsError(f"{name}:1: unknown columns: {', '.join(unknown)}")
+    try:
+        for values in reader:
+            if not values or all(not value.strip() for value in values):
+                continue
+            if len(values) != len(columns):
+                raise AccountsError(
+                    f"{name}:{reader.line_num}: expected {len(columns)} fields, got {len(values)}"
+                )
+            yield reader.line_num, dict(zip(columns, values, strict=True))
+    except csv.Error:
+        raise AccountsError(f"{name}:{reader.line_num}: malformed CSV row") from None
+
+
+def _jsonl_rows(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    for line_number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise AccountsError(f"{name}:{line_number}: not valid JSON") from None
+        if not isinstance(row, dict):
+            raise AccountsError(f"{name}:{line_number}: expected a JSON object")
+        unknown = sorted(str(key) for key in row if key not in {"email", *_SECRET_COLUMNS})
+        if unknown:
+            raise AccountsError(f"{name}:{line_number}: unknown keys: {', '.join(unknown)}")
+        if any(not isinstance(value, str) for value in row.values()):
+            raise AccountsError(f"{name}:{line_number}: every value must be a string")
+        yield line_number, row
+
+
+def _account(row: dict[str, str], where: str, shared: SharedSecret | None) -> BulkAccount:
+    email = row.get("email", "").strip()
+    if not email or "@" not in email:
+        raise AccountsError(f"{where}: missing or invalid email")
+    password = row.get("password", "")
+    token = row.get("token", "")
+    if password and token:
+        raise AccountsError(f"{where}: give a password or a token, not both")
+    try:
+        if password:
+            return BulkAccount.basic(email, password)
+        if token:
+            return BulkAccount.bearer(email, token)
+        if shared is None:
+            raise AccountsError(
+                f"{where}: no password or token for {email}; "
+                "add the column or use --password-env/--password-file/--token-env/--token-file"
+            )
+        if shared.kind == "password":
+            return BulkAccount.basic(email, shared.value)
+        return BulkAccount.bearer(email, shared.value)
+    except ValueError:
+        # The library's own message may quote nothing secret, but keep it generic.
+        raise AccountsError(f"{where}: invalid credentials for {email}") from None

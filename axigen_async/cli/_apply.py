@@ -1,0 +1,139 @@
+"""The apply operation for one account: read the current state, diff it, write what differs.
+
+Responsibility: for one account's session and its wanted settings, compute the
+changes (vacation merged over the current one, signatures ensured by name, contact
+info merged over the current one) and, unless it is a dry run, make exactly those.
+Must not: re-send a create (the library never does), or write a signature whose
+name is ambiguous (present more than once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+
+from axigen_async import AccountSession
+from axigen_async.api import account
+from axigen_async.cli._spec import AccountSpec, Spec
+from axigen_async.models.account import NewSignature, SignatureSummary, SignatureUpdate
+
+
+@attrs.frozen
+class Change:
+    """One write: ``kind`` is vacation, contactInfo, signature.create or signature.update."""
+
+    kind: str
+    #: The changed fields, or the signature's name.
+    detail: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "detail": self.detail}
+
+
+@attrs.frozen
+class ApplyResult:
+    """What was done to one account (or would be, in a dry run)."""
+
+    changes: tuple[Change, ...] = ()
+    conflicts: tuple[str, ...] = ()
+
+
+class PartialApplyError(Exception):
+    """An account failed part-way; ``changes`` were made before ``error``."""
+
+    def __init__(self, error: Exception, changes: tuple[Change, ...]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.changes = changes
+
+
+def _changed_fields(current: object, target: object, names: list[str]) -> str:
+    return ", ".join(
+        name for name in sorted(names) if getattr(current, name) != getattr(target, name)
+    )
+
+
+class _Applier:
+    """One account's run: the writes it made so far, for a partial failure's report."""
+
+    def __init__(self, session: AccountSession, wanted: AccountSpec, dry_run: bool) -> None:
+        self.session = session
+        self.wanted = wanted
+        self.dry_run = dry_run
+        self.made: list[Change] = []
+        self.conflicts: list[str] = []
+
+    async def run(self) -> ApplyResult:
+        if self.wanted.vacation is not None:
+            await self._vacation(self.wanted.vacation)
+        if self.wanted.signatures is not None:
+            await self._signatures(self.wanted.signatures)
+        if self.wanted.contact is not None:
+            await self._contact(self.wanted.contact)
+        return ApplyResult(tuple(self.made), tuple(self.conflicts))
+
+    async def _vacation(self, fields: dict[str, Any] | Any) -> None:
+        current = await account.get_vacation(self.session)
+        target = attrs.evolve(current, **fields)
+        if target == current:
+            return
+        if not self.dry_run:
+            await account.set_vacation(self.session, target)
+        self.made.append(Change("vacation", _changed_fields(current, target, list(fields))))
+
+    async def _signatures(self, wanted: tuple[NewSignature, ...]) -> None:
+        listed = await account.list_signatures(self.session)
+        for signature in wanted:
+            matches = [item for item in listed if item.name == signature.name]
+            if len(matches) > 1:
+                self.conflicts.append(
+                    f"signature {signature.name!r} exists {len(matches)} times; left untouched"
+                )
+            elif not matches:
+                if not self.dry_run:
+                    await account.create_signature(self.session, signature)
+                self.made.append(Change("signature.create", signature.name))
+            else:
+                await self._update_signature(matches[0], signature)
+
+    async def _update_signature(self, present: SignatureSummary, wanted: NewSignature) -> None:
+        current = await account.get_signature(self.session, present.id)
+        update = SignatureUpdate(
+            type=wanted.type if current.type != wanted.type else None,
+            body=wanted.body if current.body != wanted.body else None,
+        )
+        if update.type is None and update.body is None:
+            return
+        if not self.dry_run:
+            await account.update_signature(self.session, present.id, update)
+        self.made.append(Change("signature.update", wanted.name))
+
+    async def _contact(self, fields: dict[str, str] | Any) -> None:
+        current = await account.get_contact_info(self.session)
+        # The PUT blanks every field it is not sent: merge over the current values.
+        target = attrs.evolve(current, **fields)
+        if target == current:
+            return
+        if not self.dry_run:
+            await account.update_contact_info(self.session, target)
+        self.made.append(Change("contactInfo", _changed_fields(current, target, list(fields))))
+
+
+def make_operation(
+    spec: Spec, *, dry_run: bool
+) -> Callable[[AccountSession], Awaitable[ApplyResult]]:
+    """The ``fan_out`` operation; ``fan_out`` labels each session with its email.
+
+    The operation raises :class:`PartialApplyError` wrapping the failure.
+    """
+
+    async def apply_account(session: AccountSession) -> ApplyResult:
+        applier = _Applier(session, spec.for_account(session.label), dry_run)
+        try:
+            return await applier.run()
+        except Exception as error:
+            raise PartialApplyError(error, tuple(applier.made)) from error
+
+    return apply_account

@@ -1,0 +1,81 @@
+"""What every subcommand shares: output streams, usage errors, logging and the client.
+
+Responsibility: build the ``AxigenClient`` from the common flags (``--url``,
+``--timeout``, ``--insecure``), set up logging to stderr for ``-v``, and define the
+usage error that maps to exit status 2.
+Must not: log or print a secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import TextIO
+
+import attrs
+
+from axigen_async import AxigenClient, Timeouts
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad command line or input file: reported on stderr, exit status 2."""
+
+
+@attrs.frozen
+class Streams:
+    """Where a command writes: the summary to ``out``, progress and errors to ``err``."""
+
+    out: TextIO
+    err: TextIO
+
+
+def build_client(args: argparse.Namespace, streams: Streams) -> AxigenClient:
+    """The client for ``--url`` with the common flags.
+
+    Raises:
+        UsageError: the URL or the timeout is not valid.
+    """
+    timeouts = None
+    if args.timeout is not None:
+        if args.timeout <= 0:
+            raise UsageError("--timeout must be a positive number of seconds")
+        timeouts = Timeouts(deadline=args.timeout, connect=min(5.0, args.timeout))
+    if args.insecure:
+        print("warning: --insecure turns off TLS certificate verification", file=streams.err)
+    try:
+        return AxigenClient(
+            args.url,
+            timeouts=timeouts,
+            ssl=not args.insecure,
+            pool_size=max(args.concurrency, 1),
+        )
+    except ValueError as error:
+        raise UsageError(f"--url: {error}") from None
+
+
+def setup_logging(verbosity: int, stream: TextIO) -> logging.Handler:
+    """INFO for ``-v``, DEBUG for ``-vv``, on ``stream``; returns the handler to remove."""
+    handler: logging.Handler
+    logger = logging.getLogger("axigen_async")
+    if verbosity <= 0:
+        # Without a handler Python's last-resort handler would print the library's
+        # warnings (such as the fan-out's stop) a second time on stderr.
+        handler = logging.NullHandler()
+        logger.addHandler(handler)
+        return handler
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+    return handler
+
+
+def teardown_logging(handler: logging.Handler) -> None:
+    """Undo :func:`setup_logging` (tests run many commands in one process)."""
+    logger = logging.getLogger("axigen_async")
+    logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)

@@ -1,0 +1,55 @@
+"""Shared helpers of the CLI tests: running a command with captured output, writing inputs."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from axigen_async.cli import amain
+
+
+@attrs.frozen
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+async def run_cli(argv: Sequence[str]) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    code = await amain(list(argv), stdout=out, stderr=err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def write_csv(path: Path, rows: Iterable[tuple[str, str]], header: str = "email,password") -> Path:
+    lines = [header, *(f"{email},{secret}" for email, secret in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def secret_forms(email: str, secret: str) -> list[str]:
+    """The secret and its Basic ``Authorization`` encodings."""
+    basic = base64.b64encode(f"{email}:{secret}".encode()).decode()
+    return [secret, basic, f"Basic {basic}"]
+
+
+def assert_no_secrets(texts: Iterable[str], secrets: Iterable[str]) -> None:
+    blobs = list(texts)
+    for secret in secrets:
+        for blob in blobs:
+            assert secret not in blob
