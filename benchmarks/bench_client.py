@@ -1,0 +1,106 @@
+"""Client CPU per request: axigen_async against hand-written aiohttp, side by side.
+
+Starts the fake Axigen server in a separate process, then, in this process and
+the same run, alternates rounds of
+
+  (a) raw aiohttp: ``GET /api/v1/account/info`` with prebuilt headers + ``json.loads``
+  (b) the library: ``await account.get_info(session)``
+
+at the same concurrency over the same kind of pool, and measures this process's
+CPU time (``time.process_time``) per request for each. Prints both figures and
+the ratio b/a (the issue's target: at most 1.25; 1.10 wanted; at or below 1.0
+with orjson). Rounds alternate so drift in the machine's load hits both sides.
+
+    python -m benchmarks.bench_client [--requests 20000] [--concurrency 100] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+
+from axigen_async import AxigenClient, BasicAuth, _json
+from axigen_async.api import account
+from benchmarks._fake_process import FakeServerProcess
+
+EMAIL, PASSWORD = "user1@example.com", "demo"
+
+
+async def _spread(total: int, concurrency: int, one: Callable[[], Awaitable[object]]) -> float:
+    """Run ``total`` calls over ``concurrency`` workers; return CPU seconds used."""
+    per_worker, extra = divmod(total, concurrency)
+
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            await one()
+
+    started = time.process_time()
+    async with asyncio.TaskGroup() as group:
+        for index in range(concurrency):
+            group.create_task(worker(per_worker + (1 if index < extra else 0)))
+    return time.process_time() - started
+
+
+async def run(url: str, requests: int, concurrency: int, rounds: int) -> None:
+    info_url = f"{url}/api/v1/account/info"
+    basic = "Basic " + base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(
+        connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+    ) as raw_http:
+        async with raw_http.post(f"{url}/api/v1/login", headers={"Authorization": basic}) as r:
+            sessid = (await r.json())["sessid"]
+        headers = {"Authorization": basic, "X-Axigen-Session": sessid}
+
+        async def raw_call() -> None:
+            async with raw_http.get(info_url, headers=headers) as response:
+                json.loads(await response.read())
+
+        async with AxigenClient(url, pool_size=concurrency) as client:
+            async with client.session(BasicAuth(EMAIL, PASSWORD)) as session:
+
+                async def library_call() -> None:
+                    await account.get_info(session)
+
+                # Warm both paths: connections open, code paths hot, login done.
+                await _spread(min(2000, requests), concurrency, raw_call)
+                await _spread(min(2000, requests), concurrency, library_call)
+
+                raw_us: list[float] = []
+                library_us: list[float] = []
+                for _ in range(rounds):
+                    raw_us.append(await _spread(requests, concurrency, raw_call) / requests * 1e6)
+                    library_us.append(
+                        await _spread(requests, concurrency, library_call) / requests * 1e6
+                    )
+
+    raw, library = statistics.median(raw_us), statistics.median(library_us)
+    print(f"JSON backend of the library: {_json.BACKEND}")
+    print(f"requests per round: {requests}, concurrency: {concurrency}, rounds: {rounds}")
+    print(f"(a) raw aiohttp + json.loads : {raw:7.1f} us CPU per request (median)")
+    print(f"(b) account.get_info         : {library:7.1f} us CPU per request (median)")
+    print(f"ratio b/a: {library / raw:.3f}  (target <= 1.25)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    with FakeServerProcess(accounts=1) as url:
+        asyncio.run(run(url, args.requests, args.concurrency, args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
