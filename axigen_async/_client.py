@@ -282,7 +282,7 @@ class AxigenClient:
             attempts += 1
             try:
                 if session is not None:
-                    headers = await session._auth_headers(deadline, request)
+                    headers = session._headers or await session._auth_headers(deadline, request)
                     session.requests_attempted += 1
                 raw = await self._send(request, headers, deadline, attempts)
             except Attempt as failed:
@@ -377,7 +377,8 @@ class AxigenClient:
         url = URL(self._base + request.target, encoded=True)
         http = self._http
         assert http is not None
-        started = self._clock()
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = self._clock() if debug else 0.0
         self._requests += 1
         self._in_flight += 1
         try:
@@ -390,11 +391,13 @@ class AxigenClient:
                 allow_redirects=False,
             ) as response:
                 body = await response.read()
+                status = response.status
+                response_headers = response.headers
                 raw = RawResponse(
-                    response.status,
+                    status,
                     body,
-                    response.headers.get("Content-Type", ""),
-                    response.headers.get("Retry-After"),
+                    response_headers.get("Content-Type", ""),
+                    response_headers.get("Retry-After") if status >= 400 else None,
                 )
         except aiohttp.ClientError as error:
             raise transport_failure(request, error, attempt) from error
@@ -410,7 +413,7 @@ class AxigenClient:
             raise Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT) from error
         finally:
             self._in_flight -= 1
-        if logger.isEnabledFor(logging.DEBUG):
+        if debug:
             logger.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
                 request.method,

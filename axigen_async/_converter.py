@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
@@ -111,7 +111,89 @@ def _tuple_of_enum_hook(cls: Any) -> Callable[[object, Any], tuple[OpenEnum, ...
     return structure
 
 
-def _make_converter() -> cattrs.Converter:
+# --- the fast path ---------------------------------------------------------------
+#
+# cattrs' generated functions call one hook per field and build a keyword dict per
+# object. For AccountInfo (16 nested objects, 70 fields) that was most of a call's
+# CPU. For a model whose fields are all of a few plain kinds, one expression per
+# field is compiled here, checked as strictly as the hooks above, and the class is
+# called positionally. Whatever it does not accept goes to cattrs, which decides
+# and explains; the tests check that both paths agree.
+
+_MISSING: Final = object()
+
+
+def _field_expression(kind: Any, index: int, namespace: dict[str, Any]) -> str | None:
+    """An expression turning the wire value ``v`` into ``kind``, or None if unsupported."""
+    simple = {
+        str: "(v if v.__class__ is str else _str(v, str))",
+        int: "(v if v.__class__ is int else _int(v, int))",
+        float: "(v if v.__class__ is float else _float(v, float))",
+        bool: "(v if v is True or v is False else _bool(v, bool))",
+    }
+    if kind in simple:
+        return simple[kind]
+    if kind == datetime | None:
+        return "_timestamp(v)"
+    if isinstance(kind, type) and issubclass(kind, OpenEnum):
+        namespace[f"_t{index}"] = kind
+        return f"_str(v, _t{index})"
+    if _is_tuple_of_enum(kind):
+        namespace[f"_h{index}"] = _tuple_of_enum_hook(kind)
+        return f"_h{index}(v, None)"
+    if isinstance(kind, type) and attrs.has(kind):
+        nested = _compile_fast(kind)
+        if nested is None:
+            return None
+        namespace[f"_n{index}"] = nested
+        return f"_n{index}(v)"
+    args = typing.get_args(kind)
+    if len(args) == 2 and args[1] is type(None):
+        inner = _field_expression(args[0], index, namespace)
+        return None if inner is None else f"(None if v is None else {inner})"
+    return None
+
+
+_FAST: dict[type, Callable[[Any], Any] | None] = {}
+
+
+def _compile_fast(cls: type[Any]) -> Callable[[Any], Any] | None:
+    """Straight-line structuring for ``cls``, or None when a field is not a plain kind."""
+    if cls in _FAST:
+        return _FAST[cls]
+    _FAST[cls] = None  # a class that contains itself stays on the cattrs path
+    attrs.resolve_types(cls)
+    namespace: dict[str, Any] = {
+        "_cls": cls,
+        "_M": _MISSING,
+        "_str": _strict_str,
+        "_int": _strict_int,
+        "_float": _strict_float,
+        "_bool": _strict_bool,
+        "_timestamp": parse_timestamp,
+    }
+    arguments = []
+    for index, field in enumerate(attrs.fields(cls)):
+        if not field.init or field.kw_only or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            return None
+        expression = _field_expression(field.type, index, namespace)
+        if expression is None:
+            return None
+        key = to_camel(field.name)
+        if field.default is attrs.NOTHING:
+            arguments.append(f"({expression} if (v := o[{key!r}]) is not _M else _M)")
+        else:
+            namespace[f"_d{index}"] = field.default
+            arguments.append(f"(_d{index} if (v := o.get({key!r}, _M)) is _M else {expression})")
+    source = "def structure(o):\n    return _cls(\n        " + ",\n        ".join(arguments) + ")\n"
+    exec(compile(source, f"<axigen_async fast structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - our own generated code
+    fast: Callable[[Any], Any] = namespace["structure"]
+    _FAST[cls] = fast
+    return fast
+
+
+def _make_converter(*, fast: bool = True) -> cattrs.Converter:
+    """The converter; ``fast=False`` gives cattrs alone, the reference the tests compare to."""
     conv: cattrs.Converter
     if _json.BACKEND == "orjson":
         from cattrs.preconf import orjson as preconf_orjson
@@ -132,11 +214,26 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_tuple_of_enum, _tuple_of_enum_hook)
     conv.register_unstructure_hook(datetime, format_timestamp)
 
-    def structure_factory(cls: type[Any]) -> Any:
+    def detailed_factory(cls: type[Any]) -> Any:
         renames: dict[str, Any] = {
             a.name: override(rename=to_camel(a.name)) for a in attrs.fields(cls)
         }
         return make_dict_structure_fn(cls, conv, **renames)
+
+    def structure_factory(cls: type[Any]) -> Any:
+        detailed = detailed_factory(cls)
+        compiled = _compile_fast(cls) if fast else None
+        if compiled is None:
+            return detailed
+
+        def structure(value: Any, kind: Any) -> Any:
+            try:
+                return compiled(value)
+            except Exception:
+                # cattrs decides, and explains a failure with readable lines.
+                return detailed(value, kind)
+
+        return structure
 
     def unstructure_factory(cls: type[Any]) -> Any:
         renames: dict[str, Any] = {

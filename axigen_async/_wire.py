@@ -48,14 +48,16 @@ class ApiRequest:
     #: A DELETE whose retry may find the resource already gone: a 404 after a
     #: re-send then means the first attempt did the work.
     missing_after_retry_is_success: bool = False
+    #: The encoded path and query, as sent and as shown in logs and errors (it
+    #: never holds a secret). Computed once, since every attempt and log line uses it.
+    target: str = attrs.field(init=False, eq=False, repr=False)
 
-    @property
-    def target(self) -> str:
-        """The path and query as shown in logs and errors (never holds secrets)."""
-        if not self.query:
-            return self.path
-        query = "&".join(f"{quote(k, safe='')}={quote(v, safe=',')}" for k, v in self.query)
-        return f"{self.path}?{query}"
+    def __attrs_post_init__(self) -> None:
+        target = self.path
+        if self.query:
+            pairs = (f"{quote(k, safe='')}={quote(v, safe=',')}" for k, v in self.query)
+            target = f"{self.path}?{'&'.join(pairs)}"
+        object.__setattr__(self, "target", target)
 
 
 @attrs.frozen

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from axigen_async import _json
 from axigen_async._converter import (
+    _make_converter,
     converter,
     format_timestamp,
     parse_timestamp,
@@ -19,6 +20,7 @@ from axigen_async._converter import (
     to_camel,
 )
 from axigen_async.models import account as m
+from axigen_async.models._base import OpenEnum
 
 MINIMAL_INFO = {"accountName": "jane", "domainName": "example.com", "folderContainerId": "1"}
 
@@ -153,3 +155,108 @@ def test_every_field_has_a_camel_case_wire_name() -> None:
         "subject", "startTime", "endTime",
     }  # fmt: skip
     assert attrs.fields(m.Vacation).apply_to_external.name == "apply_to_external"
+
+
+JSON_VALUES = st.one_of(
+    st.sampled_from([None, True, False, 0, 1, 1.0, 2.5, "", "false", "1", [], {}]),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=5),
+    st.just("2026-12-01T09:30:00Z"),
+    st.just("mandatory"),
+    st.lists(st.sampled_from(["email", "sms", "x"]), max_size=3),
+    st.just({}),
+)
+
+
+@st.composite
+def _mutated_wire(draw: st.DrawFn, cls: type[Any]) -> Any:
+    """A model's wire form with a few keys dropped or given other JSON values."""
+    wire = _json.loads(_json.dumps(converter.unstructure(draw(_model(cls)))))
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+        node = wire
+        for _depth in range(draw(st.integers(min_value=0, max_value=3))):
+            children = [key for key, value in node.items() if isinstance(value, dict) and value]
+            if not children:
+                break
+            node = node[draw(st.sampled_from(sorted(children)))]
+        if not node:
+            continue
+        key = draw(st.sampled_from(sorted(node)))
+        if draw(st.booleans()):
+            del node[key]
+        else:
+            node[key] = draw(JSON_VALUES)
+    return wire
+
+
+REFERENCE = _make_converter(fast=False)
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [m.AccountInfo, m.Vacation, m.Signature, m.TemporaryAlias, m.IndexInfo, m.SignatureUpdate],
+    ids=lambda cls: cls.__name__,
+)
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=300)
+@given(data=st.data())
+def test_the_fast_path_agrees_with_cattrs(cls: type[Any], data: st.DataObject) -> None:
+    wire = data.draw(_mutated_wire(cls))
+    try:
+        expected = REFERENCE.structure(wire, cls)
+    except Exception as error:
+        with pytest.raises(type(error)):
+            converter.structure(wire, cls)
+    else:
+        assert converter.structure(wire, cls) == expected
+
+
+def _valid_wire(cls: type[Any]) -> dict[str, Any]:
+    """The wire form of an instance built from defaults and simple required values."""
+    attrs.resolve_types(cls)
+    required: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.default is attrs.NOTHING:
+            kind = field.type
+            if isinstance(kind, type) and issubclass(kind, OpenEnum):
+                required[field.name] = next(iter(kind))
+            else:
+                required[field.name] = {str: "x", int: 1, float: 0.5, bool: True}[kind]
+    wire: dict[str, Any] = _json.loads(_json.dumps(converter.unstructure(cls(**required))))
+    return wire
+
+
+MODELS = [
+    getattr(m, name) for name in m.__all__ if attrs.has(getattr(m, name)) and name not in {"Avatar"}
+]
+TRICKY: list[object] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.0,
+    2.5,
+    "",
+    "x",
+    "false",
+    "2026-12-01T09:30:00Z",
+    [],
+    {},
+]
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
+def test_every_field_and_odd_value_agrees_with_cattrs(cls: type[Any]) -> None:
+    base = _valid_wire(cls)
+    for key in base:
+        missing = {k: v for k, v in base.items() if k != key}
+        for wire in [missing, *({**base, key: value} for value in TRICKY)]:
+            try:
+                expected = REFERENCE.structure(wire, cls)
+            except Exception as error:  # then the fast path must refuse too
+                with pytest.raises(type(error)):
+                    converter.structure(wire, cls)
+            else:
+                assert converter.structure(wire, cls) == expected, wire
