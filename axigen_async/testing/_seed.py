@@ -74,8 +74,12 @@ def seeded_account(
     first, last = rng.choice(_FIRST), rng.choice(_LAST)
     total_quota = rng.choice(_QUOTAS_KB)
     threshold = rng.choice((80, 85, 90, 95))
-    # Every fifth account is above its over-quota threshold.
-    used_share = rng.uniform(threshold / 100 + 0.001, 1.0) if k % 5 == 0 else rng.uniform(0, 0.7)
+    # Every fifth account is above its over-quota threshold; the others use little
+    # more often than much, as real mailboxes do (a skewed beta below the threshold).
+    if k % 5 == 0:
+        used_share = rng.uniform(threshold / 100 + 0.001, 1.0)
+    else:
+        used_share = rng.betavariate(1.3, 3.0) * (threshold / 100 - 0.001)
     total_messages = rng.choice((50_000, 100_000, 250_000))
     status = ("disabled", "enabled", "mandatory")[k % 3]
     configured = status != "disabled" and (k // 3) % 2 == 0
@@ -126,10 +130,11 @@ def seeded_account(
         aliases=_aliases(k, index, domain),
         folder_container_id=container,
         folder_ids=[f"{container}-{name}" for name in ("inbox", "sent", "archive")],
+        # Mostly current indexes; each other state once in every eight accounts.
         index_states={
-            "conversation": _CONVERSATION_STATES[k % 4],
-            "sort": _OTHER_INDEX_STATES[k % 2],
-            "search": _OTHER_INDEX_STATES[(k // 2) % 2],
+            "conversation": _CONVERSATION_STATES[max(0, k % 8 - 4)],
+            "sort": _OTHER_INDEX_STATES[int(k % 8 == 6)],
+            "search": _OTHER_INDEX_STATES[int(k % 8 == 7)],
         },
     )
     _set_password_expiry(account, k, now)
@@ -146,13 +151,14 @@ def _aliases(k: int, index: int, domain: str) -> list[FakeAlias]:
 
 
 def _set_password_expiry(account: FakeAccount, k: int, now: datetime) -> None:
-    # Four cases: disabled, far ahead, inside the warning interval, already past.
-    case = k % 4
-    account.password_expiration_enabled = case != 0
+    # Disabled (4 in 10), far ahead (4 in 10), inside the warning interval (1 in 10),
+    # already past (1 in 10): every case within any ten consecutive accounts.
+    case = k % 10
+    account.password_expiration_enabled = case >= 4
     account.password_expiration_warning_interval = 14
-    offsets = {1: timedelta(days=120), 2: timedelta(days=5), 3: timedelta(days=-2)}
-    if case:
-        account.password_expiration_date = (now + offsets[case]).replace(microsecond=0)
+    if case >= 4:
+        offset = {8: timedelta(days=5), 9: timedelta(days=-2)}.get(case, timedelta(days=120))
+        account.password_expiration_date = (now + offset).replace(microsecond=0)
 
 
 def _set_extras(
