@@ -48,6 +48,7 @@ _LOGIN = ApiRequest("POST", LOGIN_PATH, RetryClass.NOT_IDEMPOTENT)
 _LOGOUT = ApiRequest("POST", LOGOUT_PATH, RetryClass.IDEMPOTENT)
 _VERSION = ApiRequest("GET", "/api/", RetryClass.SAFE)
 _LOGOUT_DEADLINE: Final = 5.0
+_URL_CACHE_SIZE: Final = 256
 
 
 class _State(enum.Enum):
@@ -128,6 +129,11 @@ class AxigenClient:
         self._base = str(url).rstrip("/")
         self._pool_size = pool_size
         self._timeouts = timeouts if timeouts is not None else Timeouts()
+        self._attempt_timeout = aiohttp.ClientTimeout(
+            total=self._timeouts.attempt, sock_connect=self._timeouts.connect
+        )
+        # Full URLs of the paths called most (the fixed ones come first), built once.
+        self._urls: dict[str, URL] = {}
         self._retry = retry if retry is not None else RetryPolicy()
         self._ssl = ssl
         self._user_agent = user_agent or f"axigen-async/{__version__} aiohttp/{aiohttp.__version__}"
@@ -366,15 +372,21 @@ class AxigenClient:
         remaining = deadline - self._clock()
         if remaining <= 0:
             raise Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
-        timeouts = self._timeouts
         # One timer per attempt (aiohttp's total): the attempt's own limit or the time
         # left of the deadline, whichever ends first. A per-read timer would be
         # re-armed on every chunk, which costs more than the whole rest of a call.
-        limit = min(remaining, timeouts.attempt)
-        timeout = aiohttp.ClientTimeout(total=limit, sock_connect=timeouts.connect)
+        timeout = self._attempt_timeout
+        limit = timeout.total or 0.0
+        if remaining < limit:
+            limit = remaining
+            timeout = aiohttp.ClientTimeout(total=limit, sock_connect=self._timeouts.connect)
         if request.content_type is not None:
             headers = {**(headers or {}), "Content-Type": request.content_type}
-        url = URL(self._base + request.target, encoded=True)
+        url = self._urls.get(request.target)
+        if url is None:
+            url = URL(self._base + request.target, encoded=True)
+            if len(self._urls) < _URL_CACHE_SIZE:
+                self._urls[request.target] = url
         http = self._http
         assert http is not None
         debug = logger.isEnabledFor(logging.DEBUG)

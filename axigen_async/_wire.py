@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import attrs
@@ -60,9 +60,12 @@ class ApiRequest:
         object.__setattr__(self, "target", target)
 
 
-@attrs.frozen
-class RawResponse:
-    """The parts of an HTTP answer the endpoint functions need."""
+class RawResponse(NamedTuple):
+    """The parts of an HTTP answer the endpoint functions need.
+
+    A named tuple rather than an attrs class: one is made per response, and a
+    tuple is built in a third of the time.
+    """
 
     status: int
     body: bytes

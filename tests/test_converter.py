@@ -260,3 +260,18 @@ def test_every_field_and_odd_value_agrees_with_cattrs(cls: type[Any]) -> None:
                     converter.structure(wire, cls)
             else:
                 assert converter.structure(wire, cls) == expected, wire
+
+
+def test_decoded_models_behave_like_constructed_ones() -> None:
+    import pickle
+
+    wire = _valid_wire(m.AccountInfo)
+    decoded = converter.structure(wire, m.AccountInfo)
+    built = REFERENCE.structure(wire, m.AccountInfo)
+    assert decoded == built
+    assert hash(decoded) == hash(built)
+    assert repr(decoded) == repr(built)
+    assert pickle.loads(pickle.dumps(decoded)) == built
+    assert attrs.evolve(decoded, used_quota=5).used_quota == 5
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        decoded.used_quota = 5  # type: ignore[misc]
