@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import ssl
 import sys
 from collections.abc import Sequence
 
@@ -53,13 +54,28 @@ def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.Argum
     parser.add_argument(
         "--fault-reset-share", type=float, default=0.0, help="share of faults that reset"
     )
+    parser.add_argument(
+        "--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain) file"
+    )
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
     return parser
+
+
+def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if args.tls_cert is None and args.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve what ``build_parser`` parsed until SIGINT or SIGTERM."""
     fake = FakeAxigen(
-        host=args.host, port=args.port, session_idle_timeout=args.session_idle_timeout
+        host=args.host,
+        port=args.port,
+        session_idle_timeout=args.session_idle_timeout,
+        ssl_context=_tls_context(args),
     )
     fake.add_seeded_accounts(
         args.accounts, password=args.password, seed=args.seed, domain=args.domain
@@ -86,7 +102,10 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server; returns the exit code (0 after a clean stop)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     asyncio.run(serve(args))
     return 0
 

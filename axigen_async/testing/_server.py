@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import binascii
 import secrets
+import ssl
 import time
 from base64 import b64decode
 from collections import Counter, deque
@@ -70,8 +71,11 @@ class FakeAxigen:
         wall_clock: Callable[[], float] = time.time,
         max_avatar_bytes: int = 1_048_576,
         request_log_size: int = 100_000,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host = host
+        #: Serve HTTPS with this context (its certificate and key) instead of HTTP.
+        self.ssl_context = ssl_context
         self.port = port
         self.session_idle_timeout = session_idle_timeout
         self.api_version = api_version
@@ -101,7 +105,8 @@ class FakeAxigen:
 
     @property
     def url(self) -> str:
-        """Base URL such as ``http://127.0.0.1:41234`` (no trailing slash); once started."""
+        """Base URL such as ``http://127.0.0.1:41234`` (``https`` with ``ssl_context``; no
+        trailing slash); once started."""
         if self._url is None:
             raise RuntimeError("the fake server is not started")
         return self._url
@@ -129,7 +134,9 @@ class FakeAxigen:
         )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+            site = web.TCPSite(
+                runner, self.host, self.port, reuse_address=True, ssl_context=self.ssl_context
+            )
             await site.start()
         except BaseException:
             await runner.cleanup()
@@ -137,7 +144,8 @@ class FakeAxigen:
         self._runner = runner
         address = runner.addresses[0]
         self.port = int(address[1])
-        self._url = f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        self._url = f"{scheme}://{self.host}:{self.port}"
 
     async def stop(self) -> None:
         """Stop serving and close every connection; idempotent."""

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import signal
+import ssl
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 import pytest
+import trustme
 
-from axigen_async.testing.__main__ import build_parser
+from axigen_async.testing.__main__ import build_parser, main
 from tests.testing.wire_helpers import assert_info_shape
 
 START_TIMEOUT = 20.0
@@ -79,3 +82,28 @@ def test_parser_defaults() -> None:
     args = build_parser().parse_args([])
     assert (args.host, args.port, args.password) == ("127.0.0.1", 0, "demo")
     assert args.session_idle_timeout == 1800.0
+
+
+async def test_standalone_serves_https_with_the_given_certificate(tmp_path: Path) -> None:
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    args = ("--port", "0", "--accounts", "1", "--tls-cert", str(cert), "--tls-key", str(key))
+    async with standalone(*args) as (process, url, _):
+        assert url.startswith("https://127.0.0.1:")
+        connector = aiohttp.TCPConnector(ssl=client_context)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            async with http.get(f"{url}/api/") as response:
+                assert response.status == 200
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), STOP_TIMEOUT) == 0
+
+
+def test_a_certificate_needs_its_key(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--tls-cert", "cert.pem"])
+    assert "--tls-cert and --tls-key go together" in capsys.readouterr().err
