@@ -21,6 +21,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Awaitable, Callable, Iterator
+from ssl import SSLContext
 from typing import Any, Final, TypeVar
 
 import aiohttp
@@ -110,9 +111,9 @@ async def run_library(client: AxigenClient, count: int) -> int:
 # --- (b) hand-written aiohttp on one shared pool ----------------------------------------
 
 
-def raw_http_session() -> aiohttp.ClientSession:
-    """The raw side's pool: the same limit and cookie jar as the library's."""
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+def raw_http_session(ssl: SSLContext | bool = True) -> aiohttp.ClientSession:
+    """The raw side's pool: the same limit, TLS and cookie jar as the library's."""
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY, ssl=ssl)
     return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
 
@@ -156,7 +157,7 @@ async def _naive_login(http: aiohttp.ClientSession, url: str, basic: str) -> dic
     return {"Authorization": basic, "X-Axigen-Session": sessid}
 
 
-async def run_naive(base_url: str, count: int) -> int:
+async def run_naive(base_url: str, count: int, ssl: SSLContext | bool = True) -> int:
     """A new ``aiohttp.ClientSession`` (and so a new connection) for every account."""
     login, logout = base_url + _LOGIN, base_url + _LOGOUT
     reads = [base_url + path for path in _READS]
@@ -165,7 +166,7 @@ async def run_naive(base_url: str, count: int) -> int:
     async def one(email: str) -> None:
         nonlocal done
         basic = _basic(email)
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ssl)) as http:
             headers = await _naive_login(http, login, basic)
             for url in reads:
                 async with http.get(url, headers=headers) as response:

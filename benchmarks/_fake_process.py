@@ -46,7 +46,7 @@ class FakeServerProcess:
         except BaseException:
             self._stop()
             raise
-        if not line.startswith("http://127.0.0.1:"):
+        if not line.startswith(("http://127.0.0.1:", "https://127.0.0.1:")):
             self._stop()
             raise RuntimeError(f"the fake server printed {line!r} instead of its URL")
         return line.strip()

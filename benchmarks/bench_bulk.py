@@ -25,12 +25,18 @@ growth is printed against its target (at most 20 %). The peak is ``VmHWM`` from
 ``/proc/self/status`` (``ru_maxrss`` elsewhere): on Linux a child's ``ru_maxrss``
 starts at the peak of the parent it was forked from, so it is printed only beside.
 
+The CPU comparison runs over plain HTTP and again over HTTPS (a throw-away
+authority from trustme): a real Axigen server speaks HTTPS, where the naive
+pattern also pays a TLS handshake per account while the shared pools pay one per
+connection. Both are printed; ``--transport`` picks one.
+
 It prints figures and asserts nothing about timing; a failed request stops it.
 
     python -m benchmarks.bench_bulk [--sizes 1000,10000] [--rounds 3]
                                     [--rss-sizes 10000,100000] [--quick]
+                                    [--transport http|https|both]
 
-``--quick`` (about 15 seconds) uses 1,000 accounts for CPU and 1,000/10,000 for RSS.
+``--quick`` (under a minute) uses 1,000 accounts for CPU and 1,000/10,000 for RSS.
 """
 
 from __future__ import annotations
@@ -40,12 +46,15 @@ import asyncio
 import gc
 import json
 import resource
+import ssl as ssl_module
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from ssl import SSLContext
 from typing import NamedTuple
 
 from axigen_async import AxigenClient, _json
@@ -108,13 +117,18 @@ def _median_per_account(samples: list[Sample], accounts: int) -> Sample:
     )
 
 
-async def _compare(url: str, accounts: int, rounds: int) -> dict[str, Sample]:
+async def _compare(
+    url: str, accounts: int, rounds: int, ssl: SSLContext | bool = True
+) -> dict[str, Sample]:
     """Medians per account for each workload, over ``rounds`` alternating rounds."""
-    async with AxigenClient(url, pool_size=CONCURRENCY) as client, raw_http_session() as http:
+    async with (
+        AxigenClient(url, pool_size=CONCURRENCY, ssl=ssl) as client,
+        raw_http_session(ssl) as http,
+    ):
         workloads: dict[str, Workload] = {
             "library": lambda n: run_library(client, n),
             "raw": lambda n: run_raw(http, url, n),
-            "naive": lambda n: run_naive(url, n),
+            "naive": lambda n: run_naive(url, n, ssl),
         }
         for workload in workloads.values():  # warm-up: pools open, code paths hot
             await _measure(workload, min(WARM_UP_ACCOUNTS, accounts))
@@ -247,6 +261,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=3, help="CPU: alternating rounds")
     parser.add_argument("--rss-sizes", type=_sizes, default=[10000, 100000], help="RSS: accounts")
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke test")
+    parser.add_argument(
+        "--transport",
+        choices=("http", "https", "both"),
+        default="both",
+        help="CPU over plain HTTP, over HTTPS as against a real server (needs trustme), "
+        "or both (default); peak RSS is measured over HTTP",
+    )
     parser.add_argument("--rss-child", type=int, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("url", nargs="?", help=argparse.SUPPRESS)
     return parser
@@ -264,12 +285,40 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         sizes, rss_sizes = [1000], [1000, 10000]
     print(f"JSON backend of the library: {_json.BACKEND}")
-    with FakeServerProcess(accounts=max([*sizes, *rss_sizes])) as url:
-        for accounts in sizes:
-            medians = asyncio.run(_compare(url, accounts, args.rounds))
-            _print_comparison(accounts, args.rounds, medians)
-        _print_rss([_measure_rss(url, accounts) for accounts in rss_sizes])
+    if args.transport in ("http", "both"):
+        with FakeServerProcess(accounts=max([*sizes, *rss_sizes])) as url:
+            print(f"\nover HTTP: {url}")
+            for accounts in sizes:
+                medians = asyncio.run(_compare(url, accounts, args.rounds))
+                _print_comparison(accounts, args.rounds, medians)
+            _print_rss([_measure_rss(url, accounts) for accounts in rss_sizes])
+    if args.transport in ("https", "both"):
+        _main_tls(sizes, args.rounds)
     return 0
+
+
+def _main_tls(sizes: list[int], rounds: int) -> None:
+    """The CPU comparison over HTTPS, with a throw-away certificate authority.
+
+    A real Axigen server speaks HTTPS, where a session per account also pays a
+    TLS handshake per account; the shared pools pay one per connection.
+    """
+    import trustme
+
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1")
+    client_context = ssl_module.create_default_context()
+    authority.configure_trust(client_context)
+    with tempfile.TemporaryDirectory() as folder:
+        cert, key = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        issued.cert_chain_pems[0].write_to_path(str(cert))
+        issued.private_key_pem.write_to_path(str(key))
+        extra = ["--tls-cert", str(cert), "--tls-key", str(key)]
+        with FakeServerProcess(accounts=max(sizes), extra=extra) as url:
+            print(f"\nover HTTPS: {url}")
+            for accounts in sizes:
+                medians = asyncio.run(_compare(url, accounts, rounds, client_context))
+                _print_comparison(accounts, rounds, medians)
 
 
 if __name__ == "__main__":
