@@ -22,32 +22,19 @@ from axigen_async import (
 )
 from axigen_async.api import account
 from tests.aioresponses_compat import mocked_aiohttp
+from tests.conftest import Sleeps
 
 BASE = "http://axigen.test"
 INFO = f"{BASE}/api/v1/account/info"
 LOGIN = f"{BASE}/api/v1/login"
-LOGOUT = f"{BASE}/api/v1/logout"
 TEMPORARY_ALIASES = f"{BASE}/api/v1/account/temporaryaliases"
 INFO_BODY = {"accountName": "jane", "domainName": "example.com", "folderContainerId": "1"}
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 @pytest.fixture
 def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
     with mocked_aiohttp(monkeypatch) as mocked:
         yield mocked
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture
