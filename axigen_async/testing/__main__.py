@@ -26,9 +26,12 @@ def _count(text: str) -> int:
 
 def _statuses(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
+        statuses = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
         raise argparse.ArgumentTypeError("must be comma-separated integers") from None
+    if any(not 400 <= status <= 599 for status in statuses):
+        raise argparse.ArgumentTypeError("must be error statuses, 400 to 599")
+    return statuses
 
 
 def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.ArgumentParser:
@@ -89,24 +92,37 @@ async def serve(args: argparse.Namespace) -> None:
         )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
         loop.add_signal_handler(signum, stop.set)
-    async with fake:
-        print(fake.url, flush=True)
-        print(
-            f"accounts: user1..user{args.accounts}@{args.domain}; password: given by --password",
-            flush=True,
-        )
-        await stop.wait()
+    try:
+        async with fake:
+            print(fake.url, flush=True)
+            print(
+                f"accounts: user1..user{args.accounts}@{args.domain}; "
+                "password: given by --password",
+                flush=True,
+            )
+            await stop.wait()
+    finally:
+        for signum in signals:  # give the loop's owner its own handling back
+            loop.remove_signal_handler(signum)
+
+
+def parse_args(
+    argv: Sequence[str] | None = None, *, prog: str = "python -m axigen_async.testing"
+) -> argparse.Namespace:
+    """Parse and check the options (exits with status 2 on bad ones, as argparse does)."""
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server; returns the exit code (0 after a clean stop)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if (args.tls_cert is None) != (args.tls_key is None):
-        parser.error("--tls-cert and --tls-key go together")
-    asyncio.run(serve(args))
+    asyncio.run(serve(parse_args(argv)))
     return 0
 
 

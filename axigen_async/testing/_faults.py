@@ -136,6 +136,8 @@ class FaultPlan:
             raise ValueError("rate and reset_share must be between 0 and 1")
         if not status_tuple and reset_share < 1.0:
             raise ValueError("statuses must not be empty unless reset_share is 1")
+        if any(not 400 <= status <= 599 for status in status_tuple):
+            raise ValueError("statuses must be error statuses, 400 to 599")
         self._random = _Random(
             rate=rate,
             statuses=status_tuple,

@@ -175,6 +175,8 @@ async def test_fake_server_subcommand_serves_and_stops_on_sigterm() -> None:
     [
         pytest.param(["--fault-statuses", "5xx"], id="statuses"),
         pytest.param(["--accounts", "-1"], id="negative-accounts"),
+        pytest.param(["--fault-statuses", "200"], id="not-an-error-status"),
+        pytest.param(["--tls-cert", "cert.pem"], id="certificate-without-key"),
     ],
 )
 async def test_fake_server_refuses_bad_options_before_serving(option: list[str]) -> None:
