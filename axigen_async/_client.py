@@ -49,6 +49,9 @@ _LOGOUT = ApiRequest("POST", LOGOUT_PATH, RetryClass.IDEMPOTENT)
 _VERSION = ApiRequest("GET", "/api/", RetryClass.SAFE)
 _LOGOUT_DEADLINE: Final = 5.0
 _URL_CACHE_SIZE: Final = 256
+#: How much later than its connect timer an attempt's total timer fires, so the
+#: two never race (a call may overrun its deadline by this much, at most).
+_TIMER_TICK: Final = 0.05
 
 
 class _State(enum.Enum):
@@ -96,7 +99,9 @@ class AxigenClient:
             to turn verification off (never do that outside a test bench).
         user_agent: the ``User-Agent`` header.
         http_session: an ``aiohttp.ClientSession`` you own. The client uses it and
-            never closes it; then ``pool_size`` and ``ssl`` do not apply.
+            never closes it; then ``pool_size``, ``ssl`` and ``user_agent`` do not
+            apply, and that session's cookie jar and aiohttp's own re-sending of
+            idempotent requests on a dropped connection stay as you set them.
         max_concurrent_logins: the most logins in flight at once, over all accounts.
         sleep, clock, random: injectable for tests (``asyncio.sleep``,
             ``time.monotonic``, ``random.random``).
@@ -126,11 +131,15 @@ class AxigenClient:
             raise ValueError("pool_size must be at least 1")
         if max_concurrent_logins < 1:
             raise ValueError("max_concurrent_logins must be at least 1")
+        if http_session is not None and user_agent is not None:
+            raise ValueError("with your own http_session, set the User-Agent on that session")
         self._base = str(url).rstrip("/")
         self._pool_size = pool_size
         self._timeouts = timeouts if timeouts is not None else Timeouts()
         self._attempt_timeout = aiohttp.ClientTimeout(
-            total=self._timeouts.attempt, sock_connect=self._timeouts.connect
+            total=self._timeouts.attempt + _TIMER_TICK,
+            connect=self._timeouts.attempt,
+            sock_connect=self._timeouts.connect,
         )
         # Full URLs of the paths called most (the fixed ones come first), built once.
         self._urls: dict[str, URL] = {}
@@ -273,7 +282,12 @@ class AxigenClient:
     # --- the call chain ----------------------------------------------------------
 
     async def _call(self, session: AccountSession | None, request: ApiRequest) -> RawResponse:
-        """Run one API call: auth, attempts, retry decisions, under one deadline."""
+        """Run one API call: auth, attempts, retry decisions, under one deadline.
+
+        Errors are raised outside ``except`` blocks, so no internal exception
+        (nor aiohttp's, which may hold the request's headers) rides along as
+        ``__context__``.
+        """
         if self._state is not _State.OPEN:
             self._open()
         elif asyncio.get_running_loop() is not self._loop:
@@ -282,17 +296,27 @@ class AxigenClient:
         policy = self._retry
         attempts = 0
         relogged = False
+        # Whether an earlier attempt may have acted: only then does a re-sent
+        # DELETE's 404 mean that the first one did the work.
+        maybe_applied = False
         # One more pass than attempts: a re-send after a re-login is not a retry.
         for _ in range(policy.attempts + 1):
-            headers: dict[str, str] | None = None
+            if session is not None and session._closed:
+                raise RuntimeError("the AccountSession was closed during the call")
             attempts += 1
+            headers: dict[str, str] | None = None
             try:
                 if session is not None:
                     headers = session._headers or await session._auth_headers(deadline, request)
                     session.requests_attempted += 1
                 raw = await self._send(request, headers, deadline, attempts)
-            except Attempt as failed:
-                await self._before_retry(request, failed, attempts, deadline)
+            except Attempt as caught:
+                failed: Attempt | None = caught
+            else:
+                failed = None
+            if failed is not None:
+                maybe_applied = maybe_applied or failed.failure is Failure.MAYBE_SENT
+                await self._before_retry(request, failed, attempts, deadline, relogged)
                 continue
             status = raw.status
             if status < 300:
@@ -300,35 +324,48 @@ class AxigenClient:
                 return raw
             if status == 401 and session is not None and not relogged:
                 relogged = True
-                attempts -= 1
                 try:
                     await session._relogin(headers, deadline, request)
-                except Attempt as failed:
-                    await self._before_retry(request, failed, attempts, deadline)
+                except Attempt as caught:
+                    failed = caught
+                if failed is not None:
+                    await self._before_retry(request, failed, attempts, deadline, relogged)
                 continue
-            if status == 404 and request.missing_after_retry_is_success and attempts > 1:
+            if status == 404 and request.missing_after_retry_is_success and maybe_applied:
                 return raw
             retry_after = parse_retry_after(raw.retry_after)
             error = api_error(request, raw, attempts=attempts, retry_after=retry_after)
             if status_leaves_write_unknown(request.retry_class, status):
                 raise ambiguous_write(request, attempts) from error
+            maybe_applied = maybe_applied or status in (500, 502, 504)
             if not policy.retries_status(request.retry_class, status):
                 raise error
-            await self._before_retry(
-                request, Attempt(error, Failure.STATUS, retry_after), attempts, deadline
-            )
+            failed = Attempt(error, Failure.STATUS, retry_after)
+            await self._before_retry(request, failed, attempts, deadline, relogged)
         raise AssertionError("unreachable: the last attempt always returns or raises")
 
     async def _before_retry(
-        self, request: ApiRequest, failed: Attempt, attempts: int, deadline: float
+        self,
+        request: ApiRequest,
+        failed: Attempt,
+        attempts: int,
+        deadline: float,
+        relogged: bool,
     ) -> None:
-        """Raise unless another attempt is allowed; otherwise wait the backoff."""
+        """Raise unless another attempt is allowed; otherwise wait the backoff.
+
+        The attempt that found the session expired (a 401 followed by a re-login)
+        does not count against ``RetryPolicy.attempts``.
+        """
         policy = self._retry
         error = failed.error
         error.attempts = attempts
+        if failed.final:
+            raise error
         if not may_resend(request.retry_class, failed.failure):
             raise ambiguous_write(request, attempts) from error
-        if attempts >= policy.attempts or isinstance(error, exc.DeadlineExceededError):
+        allowed = policy.attempts + (1 if relogged else 0)
+        if attempts >= allowed or isinstance(error, exc.DeadlineExceededError):
             raise error
         if failed.retry_after is not None:
             if failed.retry_after > policy.max_retry_after:
@@ -372,14 +409,22 @@ class AxigenClient:
         remaining = deadline - self._clock()
         if remaining <= 0:
             raise Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
-        # One timer per attempt (aiohttp's total): the attempt's own limit or the time
-        # left of the deadline, whichever ends first. A per-read timer would be
-        # re-armed on every chunk, which costs more than the whole rest of a call.
+        # An attempt has one limit: Timeouts.attempt, or the time left of the
+        # deadline if that is less. aiohttp's connect timer gets the limit for
+        # waiting for a pooled connection and connecting, so a request still
+        # waiting when it runs out is known never to have left (NOT_SENT); the
+        # total timer, a tick later, can only fire once it may have been sent.
+        # One timer each per attempt: a per-read timer would be re-armed on every
+        # chunk, which costs more than the rest of our per-call work.
         timeout = self._attempt_timeout
-        limit = timeout.total or 0.0
+        limit = self._timeouts.attempt
         if remaining < limit:
             limit = remaining
-            timeout = aiohttp.ClientTimeout(total=limit, sock_connect=self._timeouts.connect)
+            timeout = aiohttp.ClientTimeout(
+                total=limit + _TIMER_TICK,
+                connect=limit,
+                sock_connect=min(self._timeouts.connect, limit),
+            )
         if request.content_type is not None:
             headers = {**(headers or {}), "Content-Type": request.content_type}
         url = self._urls.get(request.target)
@@ -393,6 +438,7 @@ class AxigenClient:
         started = self._clock() if debug else 0.0
         self._requests += 1
         self._in_flight += 1
+        failed: Attempt | None = None
         try:
             async with http.request(
                 request.method,
@@ -401,6 +447,7 @@ class AxigenClient:
                 data=request.body,
                 timeout=timeout,
                 allow_redirects=False,
+                raise_for_status=False,
             ) as response:
                 body = await response.read()
                 status = response.status
@@ -412,19 +459,15 @@ class AxigenClient:
                     response_headers.get("Retry-After") if status >= 400 else None,
                 )
         except aiohttp.ClientError as error:
-            raise transport_failure(request, error, attempt) from error
-        except TimeoutError as error:
-            if limit < remaining:
-                slow = exc.RequestTimeoutError(
-                    f"the attempt took longer than {limit:g} s",
-                    method=request.method,
-                    url=request.target,
-                    attempts=attempt,
-                )
-                raise Attempt(slow, Failure.MAYBE_SENT) from error
-            raise Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT) from error
+            failed = transport_failure(request, error, attempt)
+        except TimeoutError:
+            failed = self._timed_out(request, attempt, limit, remaining)
         finally:
             self._in_flight -= 1
+        if failed is not None:
+            if isinstance(failed.error, exc.ConnectTimeoutError) and self._clock() >= deadline:
+                failed = Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
+            raise failed
         if debug:
             logger.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
@@ -435,6 +478,19 @@ class AxigenClient:
                 (self._clock() - started) * 1000.0,
             )
         return raw
+
+    @staticmethod
+    def _timed_out(request: ApiRequest, attempt: int, limit: float, remaining: float) -> Attempt:
+        """aiohttp's total timer fired: the request may have been sent."""
+        if limit < remaining:
+            slow = exc.RequestTimeoutError(
+                f"the attempt took longer than {limit:g} s",
+                method=request.method,
+                url=request.target,
+                attempts=attempt,
+            )
+            return Attempt(slow, Failure.MAYBE_SENT)
+        return Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT)
 
     async def _acquire(
         self, lock: asyncio.Lock | asyncio.Semaphore, deadline: float, request: ApiRequest
@@ -457,17 +513,21 @@ class AxigenClient:
         slots = self._login_slots
         assert slots is not None
         await self._acquire(slots, deadline, _LOGIN)
+        failed: Attempt | None = None
         try:
-            try:
-                raw = await self._send(
-                    _LOGIN, {"Authorization": credentials.authorization}, deadline, 1
-                )
-            except Attempt as failed:
-                if failed.failure is Failure.NOT_SENT:
-                    raise
-                raise failed.error from failed.__cause__
+            raw = await self._send(
+                _LOGIN, {"Authorization": credentials.authorization}, deadline, 1
+            )
+        except Attempt as caught:
+            failed = caught
         finally:
             slots.release()
+        if failed is not None:
+            if failed.failure is Failure.NOT_SENT:
+                raise failed
+            # A login that may have reached the server is not repeated (table in
+            # client-behaviour.md): a password attempt must not be made twice.
+            raise failed.error
         if raw.status == 401:
             self._login_failures += 1
             raise exc.LoginError(
@@ -485,19 +545,16 @@ class AxigenClient:
                 # operation, which was not sent either, may try again.
                 raise Attempt(error, Failure.NOT_SENT, retry_after)
             raise error
-        try:
-            sessid = _json.loads(raw.body)["sessid"]
-            if not isinstance(sessid, str) or not sessid:
-                raise TypeError("sessid is not a non-empty string")
-        except (ValueError, TypeError, KeyError) as error:
+        sessid = _session_id(raw.body)
+        if sessid is None:
             raise exc.ResponseValidationError(
                 "the login answer holds no session id",
-                errors=[f"{type(error).__name__} at $.sessid"],
+                errors=["expected a JSON object with a non-empty string at $.sessid"],
                 method="POST",
                 url=LOGIN_PATH,
                 status=raw.status,
                 attempts=1,
-            ) from None
+            )
         self._logins += 1
         return sessid
 
@@ -510,3 +567,13 @@ class AxigenClient:
             await self._send(_LOGOUT, headers, deadline, 1)
         except Attempt as failed:
             logger.debug("logout failed (ignored): %s", failed.error.kind)
+
+
+def _session_id(body: bytes) -> str | None:
+    """The ``sessid`` of a login answer, or None when it has none."""
+    try:
+        payload = _json.loads(body)
+    except ValueError:
+        return None
+    sessid = payload.get("sessid") if isinstance(payload, dict) else None
+    return sessid if isinstance(sessid, str) and sessid else None

@@ -272,9 +272,19 @@ def _make_converter(*, fast: bool = True) -> cattrs.Converter:
         detailed = detailed_factory(cls)
         compiled = _compile_fast(cls) if fast else None
         if compiled is None:
-            return detailed
+
+            def checked(value: Any, kind: Any) -> Any:
+                if not isinstance(value, dict):
+                    raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+                return detailed(value, kind)
+
+            return checked
 
         def structure(value: Any, kind: Any) -> Any:
+            # cattrs alone would take a string or a list for an object whose fields
+            # all have defaults ('key' in "text" is a valid test) and return defaults.
+            if not isinstance(value, dict):
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
             try:
                 return compiled(value)
             except Exception:

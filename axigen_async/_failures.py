@@ -20,12 +20,19 @@ class Attempt(Exception):
     """An attempt's failure, with what it means for re-sending the request."""
 
     def __init__(
-        self, error: exc.AxigenError, failure: Failure, retry_after: float | None = None
+        self,
+        error: exc.AxigenError,
+        failure: Failure,
+        retry_after: float | None = None,
+        *,
+        final: bool = False,
     ) -> None:
         super().__init__(error)
         self.error = error
         self.failure = failure
         self.retry_after = retry_after
+        #: No retry can mend it (a TLS failure): raise at once.
+        self.final = final
 
 
 def _context(request: ApiRequest, attempts: int) -> dict[str, Any]:
@@ -46,14 +53,15 @@ def ambiguous_write(request: ApiRequest, attempts: int) -> exc.AmbiguousWriteErr
 def transport_failure(request: ApiRequest, error: aiohttp.ClientError, attempts: int) -> Attempt:
     """Classify an aiohttp failure.
 
-    Raises:
-        ConnectError: for TLS failures, which a retry would not mend.
+    The library's error never chains aiohttp's: some of aiohttp's exceptions
+    carry the request's headers, ``Authorization`` and session id included.
     """
     context = _context(request, attempts)
     if isinstance(error, aiohttp.ClientSSLError):
-        raise exc.ConnectError(f"TLS failure: {type(error).__name__}", **context) from error
+        tls = exc.ConnectError(f"TLS failure: {type(error).__name__}", **context)
+        return Attempt(tls, Failure.NOT_SENT, final=True)
     if isinstance(error, aiohttp.ConnectionTimeoutError):
-        connect = exc.ConnectTimeoutError("timed out opening a connection", **context)
+        connect = exc.ConnectTimeoutError("no connection within the time allowed", **context)
         return Attempt(connect, Failure.NOT_SENT)
     if isinstance(error, aiohttp.ClientConnectorError):
         reason = error.os_error.strerror or type(error.os_error).__name__

@@ -9,12 +9,14 @@ client does the sending. No I/O of its own.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Awaitable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from axigen_async._auth import SESSION_HEADER, BasicAuth, Credentials
 from axigen_async._wire import ApiRequest, RawResponse
+from axigen_async.exceptions import LoginError
 
 if TYPE_CHECKING:
     from axigen_async._client import AxigenClient
@@ -41,6 +43,9 @@ class AccountSession:
         self._headers: dict[str, str] | None = None
         self._login_lock = asyncio.Lock()
         self._closed = False
+        # The login error after a refused login: every later call raises it rather
+        # than log in again, since repeating a wrong password can lock the account.
+        self._refused: LoginError | None = None
         #: HTTP requests this session tried to send, logins included (a refused
         #: connection counts; the logout does not).
         self.requests_attempted = 0
@@ -94,11 +99,15 @@ class AccountSession:
         return self._client._call(self, request)
 
     def use_password(self, password: str) -> None:
-        """Go on with a new password after the account's password was changed."""
+        """Go on with a new password after the account's password was changed.
+
+        Also lifts the refusal a failed login left behind.
+        """
         credentials = self._credentials
         if not isinstance(credentials, BasicAuth):
             return
         self._credentials = credentials.with_password(password)
+        self._refused = None
         if self._sessid is not None:
             self._headers = self._make_headers(self._sessid)
 
@@ -118,20 +127,49 @@ class AccountSession:
 
         ``failed`` is the header dict the failing call sent; every login makes a
         new one, so identity tells whether the session was already renewed.
+
+        Raises:
+            LoginError: the server refused the credentials, now or earlier.
+            RuntimeError: the session was closed meanwhile.
         """
         client = self._client
         await client._acquire(self._login_lock, deadline, request)
         try:
+            self._check_open()
+            if self._refused is not None:
+                raise copy.copy(self._refused)
             current = self._headers
             if current is not None and current is not failed:
                 return current
             if failed is not None:
                 client._relogins += 1
             self._sessid = self._headers = None
-            self.requests_attempted += 1
-            sessid = await client._login(self._credentials, deadline)
+            sessid = await self._login(deadline)
+            if self._closed:  # closed while logging in: end the new session too
+                await client._logout(self._credentials, sessid)
+                self._check_open()
             self._sessid = sessid
             self._headers = self._make_headers(sessid)
             return self._headers
         finally:
             self._login_lock.release()
+
+    async def _login(self, deadline: float) -> str:
+        """Log in; if the password changed while a login was on its way, once more."""
+        refused: LoginError | None = None
+        for _ in range(2):
+            credentials = self._credentials
+            self.requests_attempted += 1
+            try:
+                return await self._client._login(credentials, deadline)
+            except LoginError as error:
+                refused = error
+            if self._credentials is credentials:
+                break
+        assert refused is not None
+        self._refused = refused
+        raise refused
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the AccountSession was closed during the call")

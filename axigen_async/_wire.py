@@ -43,7 +43,8 @@ class ApiRequest:
     path: str
     retry_class: RetryClass
     query: tuple[tuple[str, str], ...] = ()
-    body: bytes | None = None
+    #: Never in the repr: a password change carries both passwords here.
+    body: bytes | None = attrs.field(default=None, repr=False)
     content_type: str | None = None
     #: A DELETE whose retry may find the resource already gone: a 404 after a
     #: re-send then means the first attempt did the work.

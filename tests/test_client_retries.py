@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from axigen_async import (
@@ -12,6 +13,7 @@ from axigen_async import (
     AxigenClient,
     BasicAuth,
     ConnectionLostError,
+    ConnectTimeoutError,
     DeadlineExceededError,
     NotFoundError,
     RateLimitError,
@@ -236,3 +238,27 @@ async def test_a_slow_attempt_of_a_create_is_ambiguous(
                 await account.create_temporary_alias(s)
     assert isinstance(caught.value.__cause__, RequestTimeoutError)
     assert not isinstance(caught.value.__cause__, DeadlineExceededError)
+
+
+async def test_a_write_still_waiting_for_a_connection_was_never_sent(
+    fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    timeouts = Timeouts(deadline=10.0, attempt=0.1)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http:
+        async with AxigenClient(
+            fake_axigen.url, http_session=http, timeouts=timeouts, sleep=sleeps
+        ) as client:
+            async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+                await account.get_info(s)
+                # Hold the pool's only connection with a slow request of our own.
+                fake_axigen.faults.delay("GET /api/", 0.6, count=1)
+                holder = asyncio.ensure_future(http.get(f"{fake_axigen.url}/api/"))
+                for _ in range(200):
+                    if fake_axigen.in_flight:
+                        break
+                    await asyncio.sleep(0.005)
+                with pytest.raises(ConnectTimeoutError):
+                    await account.create_temporary_alias(s)
+                (await holder).release()
+    assert fake_axigen.route_counts[TEMPORARY_ALIASES] == 0
+    assert len(sleeps.delays) == 3  # a request never sent may be retried, even a create

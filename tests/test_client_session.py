@@ -241,3 +241,54 @@ async def test_a_session_can_carry_its_own_label(
         assert s.label == EMAIL
         assert repr(s) == f"<AccountSession {EMAIL} logged in>"
         assert "opaque-token-2" not in repr(s)
+
+
+async def test_a_refused_login_is_never_repeated_by_waiting_calls(
+    client: AxigenClient, jane: FakeAccount, fake_axigen: FakeAxigen, sleeps: Sleeps
+) -> None:
+    async with client.session(BasicAuth(EMAIL, "wrong-password")) as s:
+        results = await asyncio.gather(
+            *(account.get_info(s) for _ in range(50)), return_exceptions=True
+        )
+        assert all(isinstance(result, LoginError) for result in results)
+        with pytest.raises(LoginError):
+            await account.get_info(s)
+    assert fake_axigen.login_failures[EMAIL] == 1
+    assert fake_axigen.route_counts[LOGIN_ROUTE] == 1
+
+
+async def test_a_new_password_lifts_the_refusal(
+    client: AxigenClient, jane: FakeAccount, fake_axigen: FakeAxigen
+) -> None:
+    async with client.session(BasicAuth(EMAIL, "wrong-password")) as s:
+        with pytest.raises(LoginError):
+            await account.get_info(s)
+        s.use_password(PASSWORD)
+        assert (await account.get_info(s)).email == EMAIL
+
+
+async def test_closing_a_session_while_it_logs_in_ends_the_new_session(
+    client: AxigenClient, jane: FakeAccount, fake_axigen: FakeAxigen
+) -> None:
+    fake_axigen.faults.delay(LOGIN_ROUTE, 0.2, count=1)
+    s = client.session(BasicAuth(EMAIL, PASSWORD))
+    call = asyncio.ensure_future(account.get_info(s))
+    for _ in range(200):
+        if fake_axigen.in_flight:
+            break
+        await asyncio.sleep(0.005)
+    await s.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await call
+    assert fake_axigen.logins[EMAIL] == 1
+    assert fake_axigen.route_counts["POST /api/v1/logout"] == 1
+    assert fake_axigen.route_counts[INFO_ROUTE] == 0
+
+
+def test_your_own_session_keeps_its_own_user_agent() -> None:
+    with pytest.raises(ValueError, match="User-Agent"):
+        AxigenClient(
+            "https://mail.example.com",
+            http_session=object(),  # type: ignore[arg-type]
+            user_agent="x/1",
+        )

@@ -18,6 +18,7 @@ from axigen_async import (
     BasicAuth,
     ConnectError,
     ConnectionLostError,
+    NotFoundError,
     RequestTimeoutError,
 )
 from axigen_async.api import account
@@ -142,3 +143,62 @@ async def test_read_timeouts_are_request_timeouts(mocked: aioresponses, sleeps: 
                 await account.get_info(s)
     assert caught.value.attempts == 4
     assert isinstance(caught.value, TimeoutError)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and everything reachable through __cause__ and __context__."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        pending += [current.__cause__, current.__context__]
+    return seen
+
+
+async def test_no_error_chain_carries_the_request_headers(
+    mocked: aioresponses, client: AxigenClient
+) -> None:
+    from multidict import CIMultiDict, CIMultiDictProxy
+    from yarl import URL
+
+    headers = CIMultiDictProxy(
+        CIMultiDict({"Authorization": "Basic c2VjcmV0LXRva2Vu", "X-Axigen-Session": "sid-42"})
+    )
+    info = aiohttp.RequestInfo(URL(INFO), "GET", headers, URL(INFO))
+    _login(mocked)
+    for _ in range(4):
+        mocked.get(INFO, exception=aiohttp.ClientResponseError(info, (), message="bad answer"))
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        with pytest.raises(ConnectionLostError) as caught:
+            await account.get_info(s)
+    chain = _chain(caught.value)
+    assert chain == [caught.value]
+    text = "\n".join(f"{error!r} {error!s} {error.args!r}" for error in chain)
+    for secret in ("c2VjcmV0LXRva2Vu", "sid-42", "s1"):
+        assert secret not in text
+
+
+async def test_a_retried_delete_that_never_left_reports_its_404(
+    mocked: aioresponses, client: AxigenClient
+) -> None:
+    url = f"{BASE}/api/v1/account/signatures/s9"
+    _login(mocked)
+    mocked.delete(url, exception=_refused())
+    mocked.delete(url, status=404, payload={"error": {}})
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        with pytest.raises(NotFoundError):
+            await account.delete_signature(s, "s9")
+
+
+async def test_a_retried_delete_that_may_have_acted_takes_404_as_done(
+    mocked: aioresponses, client: AxigenClient
+) -> None:
+    url = f"{BASE}/api/v1/account/signatures/s9"
+    _login(mocked)
+    mocked.delete(url, exception=aiohttp.ServerDisconnectedError())
+    mocked.delete(url, status=404, payload={"error": {}})
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        await account.delete_signature(s, "s9")

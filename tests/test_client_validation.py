@@ -127,6 +127,7 @@ async def test_bad_input_is_refused_before_sending(
         pytest.param(b"\x89PNG\r\n\x1a\n" + b"0" * 2048, "image/png", "limit", id="too-big"),
         pytest.param(b"%PDF-1.7", "application/pdf", "image/", id="not-an-image-type"),
         pytest.param(b"GIF89a....", "image/png", "not a image/png", id="bytes-disagree"),
+        pytest.param(b"GIF89a....", "image/gif\r\nX-Evil: 1", "image/", id="line-break"),
     ],
 )
 async def test_bad_avatars_are_refused_before_sending(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from axigen_async import _json
 from axigen_async._converter import (
+    _compile_fast,
     _make_converter,
     converter,
     format_timestamp,
@@ -73,6 +74,23 @@ def test_missing_keys_take_defaults_and_new_keys_are_ignored() -> None:
     assert info.email == "jane@example.com"
     assert info.restrictions == m.Restrictions()
     assert info.restrictions.password_policy.expiration.date is None
+
+
+def test_a_value_spelled_like_a_member_name_is_not_known() -> None:
+    assert not m.SignatureType("HTML").is_known
+    assert m.SignatureType("html") is m.SignatureType.HTML
+
+
+@pytest.mark.parametrize("garbage", ["garbage", [], 5])
+def test_a_nested_object_must_be_an_object(garbage: object) -> None:
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - cattrs' exception group
+        converter.structure({**MINIMAL_INFO, "restrictions": garbage}, m.AccountInfo)
+    assert any("restrictions" in line for line in readable_errors(caught.value))
+
+
+@pytest.mark.parametrize("cls", [m.AccountInfo, m.Vacation, m.Signature, m.IndexInfo])
+def test_the_models_take_the_fast_path(cls: type[Any]) -> None:
+    assert _compile_fast(cls) is not None
 
 
 def test_unknown_enum_values_are_kept_not_refused() -> None:
@@ -208,7 +226,8 @@ def test_the_fast_path_agrees_with_cattrs(cls: type[Any], data: st.DataObject) -
         with pytest.raises(type(error)):
             converter.structure(wire, cls)
     else:
-        assert converter.structure(wire, cls) == expected
+        got = converter.structure(wire, cls)
+        assert (got, repr(got)) == (expected, repr(expected))
 
 
 def _valid_wire(cls: type[Any]) -> dict[str, Any]:
@@ -259,7 +278,8 @@ def test_every_field_and_odd_value_agrees_with_cattrs(cls: type[Any]) -> None:
                 with pytest.raises(type(error)):
                     converter.structure(wire, cls)
             else:
-                assert converter.structure(wire, cls) == expected, wire
+                got = converter.structure(wire, cls)
+                assert (got, repr(got)) == (expected, repr(expected)), wire
 
 
 def test_decoded_models_behave_like_constructed_ones() -> None:

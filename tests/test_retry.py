@@ -87,6 +87,7 @@ def test_backoff_is_full_jitter_under_an_exponential_ceiling() -> None:
         pytest.param("Wed, 21 Oct 2026 07:27:00 GMT", 0.0, id="date-in-the-past"),
         pytest.param("soon", None, id="garbage"),
         pytest.param("-5", None, id="negative"),
+        pytest.param("\u00b2", None, id="superscript-digit"),
     ],
 )
 def test_retry_after_parses_seconds_and_dates(value: str | None, seconds: float | None) -> None:

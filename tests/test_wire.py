@@ -122,3 +122,10 @@ def test_body_excerpt_is_short_and_on_one_line() -> None:
     error = api_error(request, RawResponse(500, b"line one\nline two " + b"x" * 1000), attempts=1)
     assert "\n" not in error.body_excerpt
     assert len(error.body_excerpt) <= exc.BODY_EXCERPT_LIMIT
+
+
+def test_a_request_body_never_shows_in_its_repr() -> None:
+    request = ApiRequest(
+        "POST", "/api/v1/account/password/reset", RetryClass.NOT_IDEMPOTENT, body=b"hunter2"
+    )
+    assert "hunter2" not in repr(request)

@@ -365,7 +365,13 @@ async def update_avatar(
     if len(data) > max_size:
         raise ValueError(f"the avatar is {len(data)} bytes, more than the limit of {max_size}")
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if not media_type.startswith("image/") or len(media_type) <= len("image/"):
+    if (
+        not media_type.startswith("image/")
+        or len(media_type) <= len("image/")
+        or not media_type.isascii()
+        or not media_type.isprintable()
+        or " " in media_type
+    ):
         raise ValueError(f"the avatar's content type must be image/*, got {content_type!r}")
     magic = _MAGIC.get(media_type)
     if magic is not None and not data.startswith(magic):

@@ -32,4 +32,4 @@ class OpenEnum(enum.StrEnum):
     @property
     def is_known(self) -> bool:
         """Whether the value is one this version of the library lists."""
-        return self._name_ in type(self).__members__
+        return type(self)._value2member_map_.get(self._value_) is self
