@@ -1,9 +1,10 @@
-"""The client: the only code that touches the network.
+"""The client: the shared pool's owner and the chain every call goes through.
 
 ``AxigenClient`` owns one aiohttp connection pool shared by every account. A
-call goes through a chain of small steps: the account's auth headers (see
-``_session``), one send, then the pure retry decision from ``_retry``. This
-module must not build paths, know any endpoint's payload, or convert models.
+call goes through small steps: the account's auth headers (``_session``, which
+logs in through ``_login``), one send (``_transport``, the only code that sends),
+then the pure retry decision from ``_retry``. This module must not build paths,
+know any endpoint's payload, or convert models.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Final, Self
+from typing import Self
 
 import aiohttp
 import attrs
@@ -25,8 +26,9 @@ from yarl import URL
 
 from axigen_async import _json
 from axigen_async import exceptions as exc
-from axigen_async._auth import LOGIN_PATH, LOGOUT_PATH, SESSION_HEADER, Credentials
-from axigen_async._failures import Attempt, ambiguous_write, deadline_error, transport_failure
+from axigen_async._auth import Credentials
+from axigen_async._failures import Attempt, ambiguous_write
+from axigen_async._login import Logins, acquire_within
 from axigen_async._retry import (
     Failure,
     RetryBudget,
@@ -37,6 +39,7 @@ from axigen_async._retry import (
     status_leaves_write_unknown,
 )
 from axigen_async._session import AccountSession
+from axigen_async._transport import Transport
 from axigen_async._version import __version__
 from axigen_async._wire import ApiRequest, RawResponse, RetryClass, api_error
 
@@ -44,14 +47,7 @@ __all__ = ["AxigenClient", "ClientStatistics"]
 
 logger = logging.getLogger("axigen_async")
 
-_LOGIN = ApiRequest("POST", LOGIN_PATH, RetryClass.NOT_IDEMPOTENT)
-_LOGOUT = ApiRequest("POST", LOGOUT_PATH, RetryClass.IDEMPOTENT)
 _VERSION = ApiRequest("GET", "/api/", RetryClass.SAFE)
-_LOGOUT_DEADLINE: Final = 5.0
-_URL_CACHE_SIZE: Final = 256
-#: How much later than its connect timer an attempt's total timer fires, so the
-#: two never race (a call may overrun its deadline by this much, at most).
-_TIMER_TICK: Final = 0.05
 
 
 class _State(enum.Enum):
@@ -136,32 +132,27 @@ class AxigenClient:
         self._base = str(url).rstrip("/")
         self._pool_size = pool_size
         self._timeouts = timeouts if timeouts is not None else Timeouts()
-        self._attempt_timeout = aiohttp.ClientTimeout(
-            total=self._timeouts.attempt + _TIMER_TICK,
-            connect=self._timeouts.attempt,
-            sock_connect=self._timeouts.connect,
-        )
-        # Full URLs of the paths called most (the fixed ones come first), built once.
-        self._urls: dict[str, URL] = {}
         self._retry = retry if retry is not None else RetryPolicy()
         self._ssl = ssl
         self._user_agent = user_agent or f"axigen-async/{__version__} aiohttp/{aiohttp.__version__}"
         self._http = http_session
         self._owns_http = http_session is None
-        self._max_logins = max_concurrent_logins
         self._sleep = sleep
         self._clock = clock
         self._random = random
         self._state = _State.UNOPENED
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._login_slots: asyncio.Semaphore | None = None
         self._budget = RetryBudget(self._retry.budget_capacity)
-        self._requests = 0
         self._retries = 0
-        self._logins = 0
-        self._login_failures = 0
         self._relogins = 0
-        self._in_flight = 0
+        self._transport = Transport(self._base, self._timeouts, clock)
+        self._logins = Logins(
+            self._transport,
+            limit=max_concurrent_logins,
+            retry_statuses=self._retry.retry_statuses,
+            clock=clock,
+            longest_logout=self._timeouts.deadline,
+        )
 
     def __repr__(self) -> str:
         return f"<AxigenClient {self._base} {self._state.value}>"
@@ -195,7 +186,7 @@ class AxigenClient:
             self._check_loop()
             return
         self._loop = asyncio.get_running_loop()
-        self._login_slots = asyncio.Semaphore(self._max_logins)
+        self._logins.open()
         if self._http is None:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=self._ssl)
             self._http = aiohttp.ClientSession(
@@ -208,6 +199,7 @@ class AxigenClient:
             # rules (a DELETE re-sent must know it was re-sent), so turn that off.
             if hasattr(self._http, "_retry_connection"):
                 self._http._retry_connection = False
+        self._transport.http = self._http
         self._state = _State.OPEN
 
     def _check_loop(self) -> None:
@@ -270,12 +262,12 @@ class AxigenClient:
     def statistics(self) -> ClientStatistics:
         """A snapshot of the counters: requests, retries, logins, in flight."""
         return ClientStatistics(
-            requests=self._requests,
+            requests=self._transport.requests,
             retries=self._retries,
-            logins=self._logins,
-            login_failures=self._login_failures,
+            logins=self._logins.succeeded,
+            login_failures=self._logins.refused,
             relogins=self._relogins,
-            in_flight=self._in_flight,
+            in_flight=self._transport.in_flight,
             retry_budget=self._budget.tokens,
         )
 
@@ -309,7 +301,7 @@ class AxigenClient:
                 if session is not None:
                     headers = session._headers or await session._auth_headers(deadline, request)
                     session.requests_attempted += 1
-                raw = await self._send(request, headers, deadline, attempts)
+                raw = await self._transport.send(request, headers, deadline, attempts)
             except Attempt as caught:
                 failed: Attempt | None = caught
             else:
@@ -398,182 +390,16 @@ class AxigenClient:
         )
         await self._sleep(delay)
 
-    async def _send(
-        self,
-        request: ApiRequest,
-        headers: dict[str, str] | None,
-        deadline: float,
-        attempt: int,
-    ) -> RawResponse:
-        """Send once and read the whole answer; map transport failures to ``Attempt``."""
-        remaining = deadline - self._clock()
-        if remaining <= 0:
-            raise Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
-        # An attempt has one limit: Timeouts.attempt, or the time left of the
-        # deadline if that is less. aiohttp's connect timer gets the limit for
-        # waiting for a pooled connection and connecting, so a request still
-        # waiting when it runs out is known never to have left (NOT_SENT); the
-        # total timer, a tick later, can only fire once it may have been sent.
-        # One timer each per attempt: a per-read timer would be re-armed on every
-        # chunk, which costs more than the rest of our per-call work.
-        timeout = self._attempt_timeout
-        limit = self._timeouts.attempt
-        if remaining < limit:
-            limit = remaining
-            timeout = aiohttp.ClientTimeout(
-                total=limit + _TIMER_TICK,
-                connect=limit,
-                sock_connect=min(self._timeouts.connect, limit),
-            )
-        if request.content_type is not None:
-            headers = {**(headers or {}), "Content-Type": request.content_type}
-        url = self._urls.get(request.target)
-        if url is None:
-            url = URL(self._base + request.target, encoded=True)
-            if len(self._urls) < _URL_CACHE_SIZE:
-                self._urls[request.target] = url
-        http = self._http
-        assert http is not None
-        debug = logger.isEnabledFor(logging.DEBUG)
-        started = self._clock() if debug else 0.0
-        self._requests += 1
-        self._in_flight += 1
-        failed: Attempt | None = None
-        try:
-            async with http.request(
-                request.method,
-                url,
-                headers=headers,
-                data=request.body,
-                timeout=timeout,
-                allow_redirects=False,
-                raise_for_status=False,
-            ) as response:
-                body = await response.read()
-                status = response.status
-                response_headers = response.headers
-                raw = RawResponse(
-                    status,
-                    body,
-                    response_headers.get("Content-Type", ""),
-                    response_headers.get("Retry-After") if status >= 400 else None,
-                )
-        except aiohttp.ClientError as error:
-            failed = transport_failure(request, error, attempt)
-        except TimeoutError:
-            failed = self._timed_out(request, attempt, limit, remaining)
-        finally:
-            self._in_flight -= 1
-        if failed is not None:
-            if isinstance(failed.error, exc.ConnectTimeoutError) and self._clock() >= deadline:
-                failed = Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
-            raise failed
-        if debug:
-            logger.debug(
-                "%s %s -> %d (attempt %d, %.1f ms)",
-                request.method,
-                request.target,
-                raw.status,
-                attempt,
-                (self._clock() - started) * 1000.0,
-            )
-        return raw
-
-    @staticmethod
-    def _timed_out(request: ApiRequest, attempt: int, limit: float, remaining: float) -> Attempt:
-        """aiohttp's total timer fired: the request may have been sent."""
-        if limit < remaining:
-            slow = exc.RequestTimeoutError(
-                f"the attempt took longer than {limit:g} s",
-                method=request.method,
-                url=request.target,
-                attempts=attempt,
-            )
-            return Attempt(slow, Failure.MAYBE_SENT)
-        return Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT)
+    # --- what the sessions use ----------------------------------------------------
 
     async def _acquire(
         self, lock: asyncio.Lock | asyncio.Semaphore, deadline: float, request: ApiRequest
     ) -> None:
-        """Wait for a lock within the call's deadline."""
-        try:
-            async with asyncio.timeout(max(0.0, deadline - self._clock())):
-                await lock.acquire()
-        except TimeoutError:
-            raise Attempt(deadline_error(request, 0), Failure.NOT_SENT) from None
-
-    # --- login -------------------------------------------------------------------
+        await acquire_within(lock, deadline, self._clock, request)
 
     async def _login(self, credentials: Credentials, deadline: float) -> str:
-        """Log in once, bypassing the auth and retry layers; return the session id.
-
-        Raises ``Attempt`` for failures the calling operation may retry (the
-        operation itself was not sent) and ``LoginError`` for a 401.
-        """
-        slots = self._login_slots
-        assert slots is not None
-        await self._acquire(slots, deadline, _LOGIN)
-        failed: Attempt | None = None
-        try:
-            raw = await self._send(
-                _LOGIN, {"Authorization": credentials.authorization}, deadline, 1
-            )
-        except Attempt as caught:
-            failed = caught
-        finally:
-            slots.release()
-        if failed is not None:
-            if failed.failure is Failure.NOT_SENT:
-                raise failed
-            # A login that may have reached the server is not repeated (table in
-            # client-behaviour.md): a password attempt must not be made twice.
-            raise failed.error
-        if raw.status == 401:
-            self._login_failures += 1
-            raise exc.LoginError(
-                f"login refused for {credentials.label}",
-                method="POST",
-                url=LOGIN_PATH,
-                status=401,
-                attempts=1,
-            )
-        if raw.status >= 300:
-            retry_after = parse_retry_after(raw.retry_after)
-            error = api_error(_LOGIN, raw, attempts=1, retry_after=retry_after)
-            if raw.status in self._retry.retry_statuses:
-                # Refused before it ran, so not a password attempt: the calling
-                # operation, which was not sent either, may try again.
-                raise Attempt(error, Failure.NOT_SENT, retry_after)
-            raise error
-        sessid = _session_id(raw.body)
-        if sessid is None:
-            raise exc.ResponseValidationError(
-                "the login answer holds no session id",
-                errors=["expected a JSON object with a non-empty string at $.sessid"],
-                method="POST",
-                url=LOGIN_PATH,
-                status=raw.status,
-                attempts=1,
-            )
-        self._logins += 1
-        return sessid
+        return await self._logins.login(credentials, deadline)
 
     async def _logout(self, credentials: Credentials, sessid: str) -> None:
-        if self._state is not _State.OPEN:
-            return
-        headers = {"Authorization": credentials.authorization, SESSION_HEADER: sessid}
-        deadline = self._clock() + min(_LOGOUT_DEADLINE, self._timeouts.deadline)
-        try:
-            await self._send(_LOGOUT, headers, deadline, 1)
-        except Attempt as failed:
-            logger.debug("logout failed (ignored): %s", failed.error.kind)
-
-
-def _session_id(body: bytes) -> str | None:
-    """The ``sessid`` of a login answer, or None when it has none."""
-    try:
-        payload = _json.loads(body)
-    except ValueError:
-        return None
-    sessid = payload.get("sessid") if isinstance(payload, dict) else None
-    return sessid if isinstance(sessid, str) and sessid else None
+        if self._state is _State.OPEN:
+            await self._logins.logout(credentials, sessid)

@@ -1,0 +1,144 @@
+"""One attempt over aiohttp: the only code that sends a request.
+
+``Transport`` sends one prepared request on the shared ``aiohttp.ClientSession``
+with one time limit per attempt, reads the whole answer, and turns aiohttp's
+failures into an ``Attempt`` that says whether the request may have left. It
+must not decide about retries, sessions or payloads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Final
+
+import aiohttp
+from yarl import URL
+
+from axigen_async import exceptions as exc
+from axigen_async._failures import Attempt, deadline_error, transport_failure
+from axigen_async._retry import Failure, Timeouts
+from axigen_async._wire import ApiRequest, RawResponse
+
+__all__ = ["Transport"]
+
+logger = logging.getLogger("axigen_async")
+
+_URL_CACHE_SIZE: Final = 256
+#: How much later than its connect timer an attempt's total timer fires, so the
+#: two never race (a call may overrun its deadline by this much, at most).
+_TIMER_TICK: Final = 0.05
+
+
+class Transport:
+    """Sends requests on one aiohttp session (set as ``http`` when the client opens)."""
+
+    def __init__(self, base_url: str, timeouts: Timeouts, clock: Callable[[], float]) -> None:
+        self._base = base_url
+        self._timeouts = timeouts
+        self._clock = clock
+        self._attempt_timeout = aiohttp.ClientTimeout(
+            total=timeouts.attempt + _TIMER_TICK,
+            connect=timeouts.attempt,
+            sock_connect=timeouts.connect,
+        )
+        # Full URLs of the paths called most (the fixed ones come first), built once.
+        self._urls: dict[str, URL] = {}
+        self.http: aiohttp.ClientSession | None = None
+        #: Requests sent so far, and on the wire (or waiting for a connection) now.
+        self.requests = 0
+        self.in_flight = 0
+
+    async def send(
+        self,
+        request: ApiRequest,
+        headers: dict[str, str] | None,
+        deadline: float,
+        attempt: int,
+    ) -> RawResponse:
+        """Send once and read the whole answer; map transport failures to ``Attempt``."""
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            raise Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
+        # An attempt has one limit: Timeouts.attempt, or the time left of the
+        # deadline if that is less. aiohttp's connect timer gets the limit for
+        # waiting for a pooled connection and connecting, so a request still
+        # waiting when it runs out is known never to have left (NOT_SENT); the
+        # total timer, a tick later, can only fire once it may have been sent.
+        # One timer each per attempt: a per-read timer would be re-armed on every
+        # chunk, which costs more than the rest of our per-call work.
+        timeout = self._attempt_timeout
+        limit = self._timeouts.attempt
+        if remaining < limit:
+            limit = remaining
+            timeout = aiohttp.ClientTimeout(
+                total=limit + _TIMER_TICK,
+                connect=limit,
+                sock_connect=min(self._timeouts.connect, limit),
+            )
+        if request.content_type is not None:
+            headers = {**(headers or {}), "Content-Type": request.content_type}
+        url = self._urls.get(request.target)
+        if url is None:
+            url = URL(self._base + request.target, encoded=True)
+            if len(self._urls) < _URL_CACHE_SIZE:
+                self._urls[request.target] = url
+        http = self.http
+        assert http is not None
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = self._clock() if debug else 0.0
+        self.requests += 1
+        self.in_flight += 1
+        failed: Attempt | None = None
+        try:
+            async with http.request(
+                request.method,
+                url,
+                headers=headers,
+                data=request.body,
+                timeout=timeout,
+                allow_redirects=False,
+                raise_for_status=False,
+            ) as response:
+                body = await response.read()
+                status = response.status
+                response_headers = response.headers
+                raw = RawResponse(
+                    status,
+                    body,
+                    response_headers.get("Content-Type", ""),
+                    response_headers.get("Retry-After") if status >= 400 else None,
+                )
+        except aiohttp.ClientError as error:
+            failed = transport_failure(request, error, attempt)
+        except TimeoutError:
+            failed = self._timed_out(request, attempt, limit, remaining)
+        finally:
+            self.in_flight -= 1
+        if failed is not None:
+            if isinstance(failed.error, exc.ConnectTimeoutError) and self._clock() >= deadline:
+                failed = Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
+            raise failed
+        if debug:
+            logger.debug(
+                "%s %s -> %d (attempt %d, %.1f ms)",
+                request.method,
+                request.target,
+                raw.status,
+                attempt,
+                (self._clock() - started) * 1000.0,
+            )
+        return raw
+
+    @staticmethod
+    def _timed_out(request: ApiRequest, attempt: int, limit: float, remaining: float) -> Attempt:
+        """aiohttp's total timer fired: the request may have been sent."""
+        if limit < remaining:
+            slow = exc.RequestTimeoutError(
+                f"the attempt took longer than {limit:g} s",
+                method=request.method,
+                url=request.target,
+                attempts=attempt,
+            )
+            return Attempt(slow, Failure.MAYBE_SENT)
+        return Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT)
