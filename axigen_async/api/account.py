@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any, Final, TypeVar
+from typing import Final
 
-from axigen_async import _json
-from axigen_async._converter import converter, readable_errors
 from axigen_async._session import AccountSession
-from axigen_async._wire import ApiRequest, RawResponse, RetryClass, api_path, encode_multipart
-from axigen_async.exceptions import AmbiguousWriteError, AxigenError, ResponseValidationError
+from axigen_async._wire import ApiRequest, RetryClass, api_path, encode_multipart
+from axigen_async.api._codec import json_request, structure, structure_list, to_wire
+from axigen_async.exceptions import AmbiguousWriteError, AxigenError
 from axigen_async.models.account import (
     AccountInfo,
     Alias,
@@ -60,7 +59,6 @@ __all__ = [
 
 logger = logging.getLogger("axigen_async")
 
-T = TypeVar("T")
 
 #: The largest avatar :func:`update_avatar` sends unless told otherwise.
 MAX_AVATAR_BYTES: Final = 1024 * 1024
@@ -68,7 +66,6 @@ MAX_AVATAR_BYTES: Final = 1024 * 1024
 _SAFE = RetryClass.SAFE
 _IDEMPOTENT = RetryClass.IDEMPOTENT
 _ONCE = RetryClass.NOT_IDEMPOTENT
-_JSON = "application/json"
 
 _INFO = ApiRequest("GET", api_path("account", "info"), _SAFE)
 _CONTACT_INFO = api_path("account", "contactinfo")
@@ -96,59 +93,6 @@ _MAGIC: Final = {
 }
 
 
-# --- decoding ---------------------------------------------------------------
-
-
-def _invalid(request: ApiRequest, raw: RawResponse, lines: list[str]) -> ResponseValidationError:
-    return ResponseValidationError(
-        "the answer does not have the documented shape",
-        errors=lines,
-        method=request.method,
-        url=request.target,
-        status=raw.status,
-        attempts=1,
-    )
-
-
-def _payload(request: ApiRequest, raw: RawResponse) -> Any:
-    try:
-        return _json.loads(raw.body)
-    except ValueError:
-        raise _invalid(request, raw, ["the body is not JSON"]) from None
-
-
-def _structure(request: ApiRequest, raw: RawResponse, cls: type[T]) -> T:
-    payload = _payload(request, raw)
-    if not isinstance(payload, dict):
-        raise _invalid(request, raw, [f"expected a JSON object, got {type(payload).__name__}"])
-    try:
-        return converter.structure(payload, cls)
-    except Exception as error:
-        raise _invalid(request, raw, readable_errors(error)) from error
-
-
-def _structure_list(
-    request: ApiRequest, raw: RawResponse, item: type[T], *, items: bool
-) -> tuple[T, ...]:
-    payload = _payload(request, raw)
-    if items:
-        if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
-            raise _invalid(request, raw, ['expected a JSON object with an "items" array'])
-        payload = payload["items"]
-    elif not isinstance(payload, list):
-        raise _invalid(request, raw, [f"expected a JSON array, got {type(payload).__name__}"])
-    try:
-        return converter.structure(payload, tuple[item, ...])  # type: ignore[valid-type]
-    except Exception as error:
-        raise _invalid(request, raw, readable_errors(error)) from error
-
-
-def _json_request(
-    method: str, path: str, retry_class: RetryClass, body: dict[str, Any]
-) -> ApiRequest:
-    return ApiRequest(method, path, retry_class, body=_json.dumps(body), content_type=_JSON)
-
-
 def _require_text(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
@@ -167,13 +111,13 @@ def _check_signature_type(value: object) -> None:
 
 async def get_info(session: AccountSession) -> AccountInfo:
     """The account's details, quotas and restrictions (``GET /account/info``)."""
-    return _structure(_INFO, await session.request(_INFO), AccountInfo)
+    return structure(_INFO, await session.request(_INFO), AccountInfo)
 
 
 async def get_contact_info(session: AccountSession) -> ContactInfo:
     """The account's contact details (``GET /account/contactinfo``)."""
     raw = await session.request(_GET_CONTACT_INFO)
-    return _structure(_GET_CONTACT_INFO, raw, ContactInfo)
+    return structure(_GET_CONTACT_INFO, raw, ContactInfo)
 
 
 async def update_contact_info(session: AccountSession, contact: ContactInfo) -> None:
@@ -184,14 +128,14 @@ async def update_contact_info(session: AccountSession, contact: ContactInfo) -> 
     """
     if not isinstance(contact, ContactInfo):
         raise TypeError(f"contact must be a ContactInfo, not {type(contact).__name__}")
-    request = _json_request("PUT", _CONTACT_INFO, _IDEMPOTENT, converter.unstructure(contact))
+    request = json_request("PUT", _CONTACT_INFO, _IDEMPOTENT, to_wire(contact))
     await session.request(request)
 
 
 async def list_aliases(session: AccountSession) -> tuple[Alias, ...]:
     """The permanent addresses the account receives mail on (``GET /account/aliases``)."""
     raw = await session.request(_LIST_ALIASES)
-    return _structure_list(_LIST_ALIASES, raw, Alias, items=True)
+    return structure_list(_LIST_ALIASES, raw, Alias, items=True)
 
 
 # --- temporary aliases --------------------------------------------------------
@@ -200,7 +144,7 @@ async def list_aliases(session: AccountSession) -> tuple[Alias, ...]:
 async def list_temporary_aliases(session: AccountSession) -> tuple[TemporaryAlias, ...]:
     """The account's temporary aliases (``GET /account/temporaryaliases``)."""
     raw = await session.request(_LIST_TEMPORARY_ALIASES)
-    return _structure_list(_LIST_TEMPORARY_ALIASES, raw, TemporaryAlias, items=True)
+    return structure_list(_LIST_TEMPORARY_ALIASES, raw, TemporaryAlias, items=True)
 
 
 async def create_temporary_alias(session: AccountSession) -> TemporaryAlias:
@@ -214,7 +158,7 @@ async def create_temporary_alias(session: AccountSession) -> TemporaryAlias:
         AmbiguousWriteError: the alias may or may not have been created.
     """
     raw = await session.request(_CREATE_TEMPORARY_ALIAS)
-    return _structure(_CREATE_TEMPORARY_ALIAS, raw, TemporaryAlias)
+    return structure(_CREATE_TEMPORARY_ALIAS, raw, TemporaryAlias)
 
 
 async def delete_temporary_alias(session: AccountSession, alias_id: str) -> None:
@@ -235,7 +179,7 @@ async def delete_temporary_alias(session: AccountSession, alias_id: str) -> None
 async def list_signatures(session: AccountSession) -> tuple[SignatureSummary, ...]:
     """The account's signatures, without their bodies."""
     raw = await session.request(_LIST_SIGNATURES)
-    return _structure_list(_LIST_SIGNATURES, raw, SignatureSummary, items=True)
+    return structure_list(_LIST_SIGNATURES, raw, SignatureSummary, items=True)
 
 
 async def create_signature(session: AccountSession, signature: NewSignature) -> SignatureSummary:
@@ -255,7 +199,7 @@ async def create_signature(session: AccountSession, signature: NewSignature) -> 
     _check_signature_type(signature.type)
     if not isinstance(signature.body, str):
         raise TypeError("the signature body must be a str")
-    request = _json_request("POST", _SIGNATURES, _ONCE, converter.unstructure(signature))
+    request = json_request("POST", _SIGNATURES, _ONCE, to_wire(signature))
     try:
         raw = await session.request(request)
     except AmbiguousWriteError:
@@ -264,7 +208,7 @@ async def create_signature(session: AccountSession, signature: NewSignature) -> 
             raise
         logger.info("create_signature: the unknown outcome resolved to signature %s", found.id)
         return found
-    return _structure(request, raw, SignatureSummary)
+    return structure(request, raw, SignatureSummary)
 
 
 async def _find_created_signature(
@@ -292,7 +236,7 @@ async def get_signature(session: AccountSession, signature_id: str) -> Signature
     """
     path = api_path("account", "signatures", _require_text(signature_id, "signature_id"))
     request = ApiRequest("GET", path, _SAFE)
-    return _structure(request, await session.request(request), Signature)
+    return structure(request, await session.request(request), Signature)
 
 
 async def update_signature(
@@ -311,10 +255,10 @@ async def update_signature(
         _check_signature_type(update.type)
     if update.name is not None:
         _require_text(update.name, "the signature name")
-    body = {k: v for k, v in converter.unstructure(update).items() if v is not None}
+    body = {k: v for k, v in to_wire(update).items() if v is not None}
     if not body:
         raise ValueError("the update changes nothing: set name, type or body")
-    await session.request(_json_request("PUT", path, _IDEMPOTENT, body))
+    await session.request(json_request("PUT", path, _IDEMPOTENT, body))
 
 
 async def delete_signature(session: AccountSession, signature_id: str) -> None:
@@ -397,7 +341,7 @@ async def delete_avatar(session: AccountSession) -> None:
 async def get_vacation(session: AccountSession) -> Vacation:
     """The vacation auto-reply settings."""
     raw = await session.request(_GET_VACATION)
-    return _structure(_GET_VACATION, raw, Vacation)
+    return structure(_GET_VACATION, raw, Vacation)
 
 
 async def set_vacation(session: AccountSession, vacation: Vacation) -> None:
@@ -416,8 +360,8 @@ async def set_vacation(session: AccountSession, vacation: Vacation) -> None:
             raise ValueError("start_time and end_time are required when apply_always is False")
         if vacation.end_time <= vacation.start_time:
             raise ValueError("end_time must be after start_time")
-    body = {k: v for k, v in converter.unstructure(vacation).items() if v is not None}
-    await session.request(_json_request("POST", _VACATION, _IDEMPOTENT, body))
+    body = {k: v for k, v in to_wire(vacation).items() if v is not None}
+    await session.request(json_request("POST", _VACATION, _IDEMPOTENT, body))
 
 
 # --- password --------------------------------------------------------------------------
@@ -434,7 +378,7 @@ async def set_password(session: AccountSession, new_password: str) -> None:
         AmbiguousWriteError: the password may or may not have been set.
     """
     body = {"newPassword": _require_text(new_password, "new_password")}
-    await session.request(_json_request("POST", _SET_PASSWORD, _ONCE, body))
+    await session.request(json_request("POST", _SET_PASSWORD, _ONCE, body))
     session.use_password(new_password)
 
 
@@ -450,7 +394,7 @@ async def reset_password(session: AccountSession, old_password: str, new_passwor
         "oldPassword": _require_text(old_password, "old_password"),
         "newPassword": _require_text(new_password, "new_password"),
     }
-    await session.request(_json_request("POST", _RESET_PASSWORD, _ONCE, body))
+    await session.request(json_request("POST", _RESET_PASSWORD, _ONCE, body))
     session.use_password(new_password)
 
 
@@ -475,4 +419,4 @@ async def get_index_info(
         raise ValueError("ids must name at least one index")
     query = (*(("ids", index_id) for index_id in id_list), ("scope", _require_text(scope, "scope")))
     request = ApiRequest("GET", _INDEX_INFO, _SAFE, query=query)
-    return _structure_list(request, await session.request(request), IndexInfo, items=False)
+    return structure_list(request, await session.request(request), IndexInfo, items=False)
