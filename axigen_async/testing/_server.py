@@ -32,6 +32,8 @@ from ._seed import SeededBlock
 from ._state import ACCOUNT_FIELDS, ApiError, FakeAccount, utc_from_timestamp
 
 _UNAUTHORIZED: Final = "unauthorized"
+#: Sessions held before the first sweep of idle ones.
+_FIRST_SWEEP: Final = 10_000
 _LOGIN_ROUTE: Final = "/api/v1/login"
 _UNMATCHED: Final = "<unmatched>"
 _AUTH_CACHE_LIMIT: Final = 10_000
@@ -96,6 +98,7 @@ class FakeAxigen:
         self._blocks: list[SeededBlock] = []
         self._tokens: dict[str, str] = {}
         self._sessions: dict[str, _Session] = {}
+        self._sweep_at = _FIRST_SWEEP
         self._auth_cache: dict[str, tuple[str, str | None]] = {}
         self._handlers = AccountHandlers(wall_clock=wall_clock, max_avatar_bytes=max_avatar_bytes)
         self._runner: web.AppRunner | None = None
@@ -346,8 +349,24 @@ class FakeAxigen:
             account.is_first_api_login = False
         self.logins[account.email] += 1
         session_id = secrets.token_urlsafe(24)
-        self._sessions[session_id] = _Session(account.email, self.clock())
+        now = self.clock()
+        if len(self._sessions) >= self._sweep_at:
+            self._drop_idle_sessions(now)
+        self._sessions[session_id] = _Session(account.email, now)
         return json_response({"sessid": session_id})
+
+    def _drop_idle_sessions(self, now: float) -> None:
+        """Forget sessions idle past the timeout, so a long-running server stays small.
+
+        Runs when the count doubles since the last sweep: amortized constant cost.
+        """
+        limit = self.session_idle_timeout
+        self._sessions = {
+            key: session
+            for key, session in self._sessions.items()
+            if now - session.last_used <= limit
+        }
+        self._sweep_at = max(_FIRST_SWEEP, 2 * len(self._sessions))
 
     async def _logout(self, request: web.Request, account: FakeAccount) -> web.Response:
         self._sessions.pop(request.headers.get("X-Axigen-Session", ""), None)

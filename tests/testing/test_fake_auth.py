@@ -225,3 +225,20 @@ async def test_start_and_stop_are_explicit_and_idempotent(http: aiohttp.ClientSe
     finally:
         await fake.stop()
     await fake.stop()
+
+
+async def test_idle_sessions_are_forgotten_as_logins_pile_up() -> None:
+    now = [0.0]
+    fake = FakeAxigen(session_idle_timeout=10.0, clock=lambda: now[0])
+    fake.add_account("a@example.com", "pw")
+    fake._sweep_at = 3  # sweep early, instead of after ten thousand sessions
+    async with fake:
+        async with aiohttp.ClientSession() as http:
+            header = {"Authorization": basic("a@example.com", "pw")}
+            for _ in range(3):
+                async with http.post(f"{fake.url}/api/v1/login", headers=header) as response:
+                    assert response.status == 200
+            now[0] = 60.0
+            async with http.post(f"{fake.url}/api/v1/login", headers=header) as response:
+                fresh = (await response.json())["sessid"]
+    assert list(fake._sessions) == [fresh]
