@@ -1,7 +1,8 @@
 """The ``axigen-async`` command line: ``audit``, ``apply``, ``demo`` and ``fake-server``.
 
 ``main(argv)`` runs everything under one ``asyncio.run``; ``amain(argv)`` is the
-coroutine, for tests and embedding, with injectable output streams::
+coroutine, for tests and embedding, with injectable output streams and extra
+``AxigenClient`` keyword arguments (such as an instant ``sleep`` for tests)::
 
     exit_status = await amain(["demo", "--accounts", "100", "--quiet"])
 
@@ -13,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
 
 from axigen_async.cli._commands import dispatch
 from axigen_async.cli._common import EXIT_USAGE, Streams
@@ -28,8 +29,13 @@ async def amain(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    client_options: Mapping[str, Any] | None = None,
 ) -> int:
-    """Run one command; returns its exit status (``--help`` and usage errors included)."""
+    """Run one command; returns its exit status (``--help`` and usage errors included).
+
+    ``client_options`` go to every ``AxigenClient`` the command makes, over the
+    options its flags give (``sleep=``, ``clock=``, ``retry=``...).
+    """
     streams = Streams(
         out=stdout if stdout is not None else sys.stdout,
         err=stderr if stderr is not None else sys.stderr,
@@ -45,7 +51,7 @@ async def amain(
             args = parser.parse_args(arguments)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
-    return await dispatch(args, streams)
+    return await dispatch(args, streams, client_options or {})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ import attrs
 
 from axigen_async import AccountSession
 from axigen_async.api import account
+from axigen_async.bulk import is_connect_error
 from axigen_async.cli._spec import AccountSpec, Spec
 from axigen_async.models.account import NewSignature, SignatureSummary, SignatureUpdate
 
@@ -47,6 +48,14 @@ class PartialApplyError(Exception):
         super().__init__(str(error))
         self.error = error
         self.changes = changes
+
+
+def is_server_down(error: BaseException) -> bool:
+    """The fan-out's server-down test for the apply operation, which wraps every failure.
+
+    True when the failure inside a :class:`PartialApplyError` could not connect.
+    """
+    return is_connect_error(error.error if isinstance(error, PartialApplyError) else error)
 
 
 def _changed_fields(current: object, target: object, names: list[str]) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from axigen_async.bulk import BulkAccount
 from axigen_async.cli._accounts import (
@@ -31,17 +32,22 @@ from axigen_async.cli._common import (
 from axigen_async.cli._run_audit import run_audit
 
 
-async def dispatch(args: argparse.Namespace, streams: Streams) -> int:
-    """Run the parsed command; returns the exit status."""
+async def dispatch(
+    args: argparse.Namespace, streams: Streams, client_options: Mapping[str, Any]
+) -> int:
+    """Run the parsed command; returns the exit status.
+
+    ``client_options`` are extra ``AxigenClient`` keyword arguments (see ``amain``).
+    """
     handler = setup_logging(args.verbose, streams.err)
     try:
         if args.command == "audit":
-            return await _audit(args, streams)
+            return await _audit(args, streams, client_options)
         if args.command == "apply":
             from axigen_async.cli._run_apply import run_apply_command
 
-            return await run_apply_command(args, streams)
-        return await _demo(args, streams)
+            return await run_apply_command(args, streams, client_options)
+        return await _demo(args, streams, client_options)
     except (UsageError, AccountsError) as error:
         print(f"axigen-async {args.command}: error: {error}", file=streams.err)
         return EXIT_USAGE
@@ -70,10 +76,12 @@ def open_accounts(args: argparse.Namespace) -> tuple[Iterator[BulkAccount], int 
     return read_accounts(args.accounts, shared), count_accounts(args.accounts)
 
 
-async def _audit(args: argparse.Namespace, streams: Streams) -> int:
+async def _audit(
+    args: argparse.Namespace, streams: Streams, client_options: Mapping[str, Any]
+) -> int:
     check_concurrency(args.concurrency)
     accounts, total = open_accounts(args)
-    async with build_client(args, streams) as client:
+    async with build_client(args, streams, client_options) as client:
         return await run_audit(
             client,
             accounts,
@@ -89,7 +97,9 @@ def _absolute(path: str) -> str:
     return os.path.abspath(path)
 
 
-async def _demo(args: argparse.Namespace, streams: Streams) -> int:
+async def _demo(
+    args: argparse.Namespace, streams: Streams, client_options: Mapping[str, Any]
+) -> int:
     from axigen_async import AxigenClient
     from axigen_async.testing import FakeAxigen
 
@@ -104,7 +114,8 @@ async def _demo(args: argparse.Namespace, streams: Streams) -> int:
     async with FakeAxigen() as fake:
         fake.add_seeded_accounts(count, password="demo", seed=args.seed)  # noqa: S106
         print(f"Fake Axigen server at {fake.url} with {count} seeded accounts", file=streams.out)
-        async with AxigenClient(fake.url, pool_size=args.concurrency) as client:
+        options = {"pool_size": args.concurrency, **client_options}
+        async with AxigenClient(fake.url, **options) as client:
             return await run_audit(
                 client,
                 accounts,

@@ -1,20 +1,22 @@
 """What every subcommand shares: output streams, usage errors, logging and the client.
 
 Responsibility: build the ``AxigenClient`` from the common flags (``--url``,
-``--timeout``, ``--insecure``), set up logging to stderr for ``-v``, and define the
-usage error that maps to exit status 2.
-Must not: log or print a secret.
+``--timeout``, ``--insecure``) and the embedder's client options, set up logging to
+stderr for ``-v``, and define the usage error that maps to exit status 2.
+Must not: log or print a secret (a bad ``--url`` is described, never echoed).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-from typing import TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 import attrs
 
 from axigen_async import AxigenClient, Timeouts
+from axigen_async.cli._redact import url_problem
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -33,28 +35,38 @@ class Streams:
     err: TextIO
 
 
-def build_client(args: argparse.Namespace, streams: Streams) -> AxigenClient:
+def build_client(
+    args: argparse.Namespace,
+    streams: Streams,
+    client_options: Mapping[str, Any] | None = None,
+) -> AxigenClient:
     """The client for ``--url`` with the common flags.
+
+    ``client_options`` are more ``AxigenClient`` keyword arguments (such as ``sleep``
+    for tests); they win over those the flags give.
 
     Raises:
         UsageError: the URL or the timeout is not valid.
     """
-    timeouts = None
+    problem = url_problem(args.url)
+    if problem is not None:
+        raise UsageError(f"--url: {problem}")
+    options: dict[str, Any] = {"ssl": not args.insecure, "pool_size": max(args.concurrency, 1)}
     if args.timeout is not None:
         if args.timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
-        timeouts = Timeouts(deadline=args.timeout, connect=min(5.0, args.timeout))
+        options["timeouts"] = Timeouts(deadline=args.timeout, connect=min(5.0, args.timeout))
     if args.insecure:
         print("warning: --insecure turns off TLS certificate verification", file=streams.err)
+    options.update(client_options or {})
     try:
-        return AxigenClient(
-            args.url,
-            timeouts=timeouts,
-            ssl=not args.insecure,
-            pool_size=max(args.concurrency, 1),
-        )
-    except ValueError as error:
-        raise UsageError(f"--url: {error}") from None
+        return AxigenClient(args.url, **options)
+    except ValueError:
+        # The library's message may quote the URL: describe the problem instead.
+        raise UsageError(
+            "--url: not a URL the client accepts; expected http(s)://host[:port] "
+            "with no credentials, query or fragment"
+        ) from None
 
 
 def setup_logging(verbosity: int, stream: TextIO) -> logging.Handler:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from axigen_async import __version__
+from axigen_async.cli._redact import RedactingParser
 
 PROG = "axigen-async"
 
@@ -43,7 +44,9 @@ SPEC is a JSON object using the Axigen documentation's field names:
    "signatures": [{"name": "Work", "type": "html", "body": "<b>Jane</b>"}],
    "contactInfo": {"title": "Dr"},
    "accounts": {"jane@example.com": {"contactInfo": {"firstName": "Jane"}}}}
-Only what differs from the current state is written.
+Under "accounts", an account's vacation and contactInfo merge field by field over
+the top-level ones, and its signatures replace the top-level list. Only what
+differs from the current state is written.
 
 examples:
   axigen-async apply spec.json accounts.csv --url https://mail.example.com --dry-run
@@ -66,8 +69,8 @@ The options are those of 'python -m axigen_async.testing'; see
 """
 
 
-def _common(*, url_required: bool) -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _common(*, url_required: bool) -> RedactingParser:
+    common = RedactingParser(add_help=False)
     group = common.add_argument_group("common options")
     if url_required:
         group.add_argument("--url", required=True, help="the Axigen server, https://host[:port]")
@@ -96,9 +99,13 @@ def _secrets(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``axigen-async`` parser with its subcommands."""
+    """The ``axigen-async`` parser with its subcommands.
+
+    Options must be spelled out (no abbreviations), and usage errors never quote a
+    value from the command line (see :class:`RedactingParser`).
+    """
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = RedactingParser(
         prog=PROG,
         description="Audit and configure Axigen mailboxes through the Mailbox REST API.",
         epilog=_MAIN_EPILOG,

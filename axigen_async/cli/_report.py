@@ -17,6 +17,8 @@ from typing import Any, Self, TextIO
 
 import attrs
 
+from axigen_async.cli._common import UsageError
+
 #: The flat columns of a CSV report, in order.
 CSV_COLUMNS = (
     "email",
@@ -83,7 +85,15 @@ class ReportWriter:
         self.records = 0
 
     def __enter__(self) -> Self:
-        self._stream = open(self.path, "w", encoding="utf-8", newline="")
+        """Open (and truncate) the file.
+
+        Raises:
+            UsageError: the file cannot be written (a missing directory, say).
+        """
+        try:
+            self._stream = open(self.path, "w", encoding="utf-8", newline="")
+        except OSError as error:
+            raise UsageError(f"--out: cannot write {self.path}: {error.strerror}") from None
         if self.format == "csv":
             self._csv = csv.DictWriter(self._stream, CSV_COLUMNS, extrasaction="ignore")
             self._csv.writeheader()

@@ -1,77 +1,51 @@
 """The ``apply`` command: fan the apply operation out, journal each outcome, summarize.
 
 Responsibility: check the SPEC and the flags before anything is sent, skip what a
-resumed journal has as done (and hold back what it has as unknown), record every
-account's outcome durably, print dry-run plans, and print the summary.
-Must not: re-send anything for an account whose outcome is unknown, or write a secret.
+resumed journal has as done (listing again those done with conflicts, and holding
+back those unknown), record every attempted account's outcome durably, print dry-run
+plans, the summary, and the stop reason once; an ACCOUNTS row found malformed midway
+is reported after the summary of the accounts before it.
+Must not: re-send anything for an account whose outcome is unknown, journal an account
+never attempted (a later ``--resume`` must run it), or write a secret.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from axigen_async.bulk import BulkAccount, BulkResult, Outcome, fan_out
-from axigen_async.cli._apply import ApplyResult, Change, PartialApplyError, make_operation
+from axigen_async.bulk import BulkAccount, BulkResult, Outcome, ServerUnavailableError, fan_out
+from axigen_async.cli._accounts import AccountsError
+from axigen_async.cli._apply import (
+    ApplyResult,
+    Change,
+    PartialApplyError,
+    is_server_down,
+    make_operation,
+)
+from axigen_async.cli._apply_summary import ApplySummary
 from axigen_async.cli._audit import error_fields
 from axigen_async.cli._commands import check_concurrency, open_accounts
 from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams, UsageError, build_client
-from axigen_async.cli._journal import DONE, FAILED, UNKNOWN, Journal, JournalError, read_journal
+from axigen_async.cli._journal import (
+    DONE,
+    FAILED,
+    UNKNOWN,
+    Journal,
+    JournalError,
+    Recorded,
+    read_journal,
+)
 from axigen_async.cli._progress import make_progress
-from axigen_async.cli._spec import SpecError, load_spec
+from axigen_async.cli._spec import Spec, SpecError, load_spec
 from axigen_async.exceptions import AmbiguousWriteError
-
-#: Accounts needing review listed by name in the summary; more are only counted.
-REVIEW_LIST_LIMIT = 200
-
-
-class ApplySummary:
-    """Counters of one apply run (and the short list of accounts needing review)."""
-
-    def __init__(self) -> None:
-        self.changed = 0
-        self.unchanged = 0
-        self.failed_kinds: Counter[str] = Counter()
-        self.skipped = 0
-        self.review_count = 0
-        self.review: list[str] = []
-        self.changes: Counter[str] = Counter()
-
-    @property
-    def failed(self) -> int:
-        return sum(self.failed_kinds.values())
-
-    def needs_review(self, email: str, why: str) -> None:
-        self.review_count += 1
-        if len(self.review) < REVIEW_LIST_LIMIT:
-            self.review.append(f"{email}: {why}")
-
-    def lines(self, *, dry_run: bool) -> list[str]:
-        verb = "would change" if dry_run else "changed"
-        out = [
-            f"Accounts: {self.changed} {verb}, {self.unchanged} unchanged, "
-            f"{self.failed} failed, {self.review_count} need review, "
-            f"{self.skipped} skipped (done in the journal)"
-        ]
-        if self.changes:
-            out.append("Planned changes by kind:" if dry_run else "Changes by kind:")
-            out.extend(f"  {kind}: {count}" for kind, count in sorted(self.changes.items()))
-        if self.failed_kinds:
-            out.append("Failed by error kind:")
-            out.extend(f"  {kind}: {count}" for kind, count in sorted(self.failed_kinds.items()))
-        if self.review_count:
-            out.append("Needing review:")
-            out.extend(f"  {line}" for line in self.review)
-            if self.review_count > len(self.review):
-                out.append(f"  ... and {self.review_count - len(self.review)} more")
-        return out
 
 
 def _outcome(result: BulkResult[ApplyResult]) -> dict[str, Any]:
-    """The journal entry of one result (no secret: email, status, changes, error)."""
+    """The journal entry of an attempted account (no secret: email, status, changes, error)."""
     entry: dict[str, Any] = {"email": result.account.email}
     if result.outcome is Outcome.OK:
         assert result.value is not None
@@ -96,23 +70,6 @@ def _outcome(result: BulkResult[ApplyResult]) -> dict[str, Any]:
     return entry
 
 
-def _count(entry: dict[str, Any], summary: ApplySummary) -> None:
-    for change in entry["changes"]:
-        summary.changes[change["kind"]] += 1
-    email = entry["email"]
-    if entry["status"] == UNKNOWN:
-        summary.needs_review(email, f"outcome unknown ({entry['error']['message']}); not re-sent")
-    elif entry["status"] == FAILED:
-        summary.failed_kinds[entry["error"]["kind"]] += 1
-    elif entry["conflicts"]:
-        summary.needs_review(email, "; ".join(entry["conflicts"]))
-    if entry["status"] != FAILED:
-        if entry["changes"]:
-            summary.changed += 1
-        elif not entry["conflicts"] and entry["status"] == DONE:
-            summary.unchanged += 1
-
-
 def _check_flags(args: argparse.Namespace) -> None:
     check_concurrency(args.concurrency)
     if args.resume and not args.journal:
@@ -123,24 +80,77 @@ def _check_flags(args: argparse.Namespace) -> None:
 
 def _filtered(
     accounts: Iterable[BulkAccount],
-    previous: dict[str, str],
+    previous: Mapping[str, Recorded],
     summary: ApplySummary,
 ) -> Iterator[BulkAccount]:
     """The accounts still to run; records the skipped and held-back ones in ``summary``."""
     for item in accounts:
-        status = previous.get(item.email.lower())
-        if status == DONE:
+        recorded = previous.get(item.email.lower())
+        if recorded is None or recorded.status == FAILED:
+            yield item
+        elif recorded.status == DONE:
             summary.skipped += 1
-        elif status == UNKNOWN:
+            if recorded.conflicts:
+                why = "; ".join(recorded.conflicts)
+                summary.needs_review(item.email, f"done with conflicts in the journal ({why})")
+        else:
             summary.needs_review(
                 item.email, "the journal has its outcome as unknown; check it, not re-sent"
             )
-        else:
+
+
+class _OverridesSeen:
+    """Which of the SPEC's per-account addresses the input named (a bounded set)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self._wanted = spec.overrides
+        self._seen: set[str] = set()
+
+    def track(self, accounts: Iterable[BulkAccount]) -> Iterator[BulkAccount]:
+        for item in accounts:
+            key = item.email.lower()
+            if key in self._wanted:
+                self._seen.add(key)
             yield item
 
+    @property
+    def missing(self) -> int:
+        return len(self._wanted) - len(self._seen)
 
-async def run_apply_command(args: argparse.Namespace, streams: Streams) -> int:
-    """``axigen-async apply``: see the command's help. Returns the exit status."""
+
+class _Consumer:
+    """Takes each result: journal it (off the event loop), count it, print its line."""
+
+    def __init__(
+        self, journal: Journal | None, summary: ApplySummary, dry_run: bool, streams: Streams
+    ) -> None:
+        self.journal = journal
+        self.summary = summary
+        self.dry_run = dry_run
+        self.streams = streams
+
+    async def take(self, result: BulkResult[ApplyResult]) -> None:
+        if result.outcome is Outcome.NOT_ATTEMPTED:
+            # Not journaled, so a --resume runs it; the stop reason is printed once.
+            self.summary.not_attempted += 1
+            return
+        entry = _outcome(result)
+        if self.journal is not None:
+            # Durable before the account counts; the fsync must not block the loop.
+            await asyncio.to_thread(self.journal.record, entry)
+        self.summary.count(entry)
+        _print_account(entry, self.dry_run, self.streams)
+
+
+async def run_apply_command(
+    args: argparse.Namespace, streams: Streams, client_options: Mapping[str, Any]
+) -> int:
+    """``axigen-async apply``: see the command's help. Returns the exit status.
+
+    Raises:
+        UsageError: a bad SPEC, flag or journal.
+        AccountsError: a malformed ACCOUNTS row (after the summary of those before it).
+    """
     _check_flags(args)
     try:
         spec = load_spec(args.spec)
@@ -152,14 +162,16 @@ async def run_apply_command(args: argparse.Namespace, streams: Streams) -> int:
     except JournalError as error:
         raise UsageError(f"--journal: {error}") from None
     summary = ApplySummary()
-    operation = make_operation(spec, dry_run=args.dry_run)
-    to_run = _filtered(accounts, previous, summary)
+    overrides = _OverridesSeen(spec)
+    to_run = _filtered(overrides.track(accounts), previous, summary)
     display = make_progress(
         streams.err, None if previous else total, quiet=args.quiet, description="applying"
     )
+    journal = Journal(args.journal) if args.journal else None
+    consumer = _Consumer(journal, summary, args.dry_run, streams)
+    input_error: AccountsError | None = None
     try:
-        journal = Journal(args.journal) if args.journal else None
-        async with build_client(args, streams) as client:
+        async with build_client(args, streams, client_options) as client:
             with contextlib.ExitStack() as stack:
                 stack.enter_context(display)
                 if journal is not None:
@@ -167,25 +179,50 @@ async def run_apply_command(args: argparse.Namespace, streams: Streams) -> int:
                 async with fan_out(
                     client,
                     to_run,
-                    operation,
+                    make_operation(spec, dry_run=args.dry_run),
                     concurrency=args.concurrency,
+                    is_server_down_error=is_server_down,
                     on_progress=display.update,
                 ) as results:
-                    async for result in results:
-                        entry = _outcome(result)
-                        if journal is not None:
-                            journal.record(entry)
-                        _count(entry, summary)
-                        _print_account(entry, args.dry_run, streams)
+                    try:
+                        async for result in results:
+                            await consumer.take(result)
+                    except AccountsError as error:
+                        input_error = error
                     stopped = results.stopped_reason
     except JournalError as error:
         raise UsageError(f"--journal: {error}") from None
+    _print_end(args, summary, stopped, streams)
+    if input_error is not None:
+        raise AccountsError(f"{input_error} (the accounts before it were processed)")
+    if overrides.missing:
+        print(
+            f"warning: {overrides.missing} of the SPEC's per-account entries name an "
+            "address that is not in ACCOUNTS; they were not used",
+            file=streams.err,
+        )
+    return EXIT_OK if summary.all_done else EXIT_FAILED
+
+
+def _print_end(
+    args: argparse.Namespace,
+    summary: ApplySummary,
+    stopped: ServerUnavailableError | None,
+    streams: Streams,
+) -> None:
     for line in summary.lines(dry_run=args.dry_run):
         print(line, file=streams.out)
+    if args.journal:
+        print(f"Journal: {args.journal}", file=streams.out)
     if stopped is not None:
         print(f"Stopped: {stopped.message}", file=streams.out)
+    if summary.not_attempted:
+        again = "with --resume " if args.journal else ""
+        print(
+            f"{summary.not_attempted} accounts were not attempted; run again {again}to do them",
+            file=streams.out,
+        )
     streams.out.flush()
-    return EXIT_FAILED if summary.failed or summary.review_count else EXIT_OK
 
 
 def _print_account(entry: dict[str, Any], dry_run: bool, streams: Streams) -> None:

@@ -1,8 +1,9 @@
 """Running the audit over many accounts: fan-out, report, progress and summary.
 
 Responsibility: drive ``fan_out`` with the audit operation, write each record as it
-arrives, feed the summary and the progress display, and print the stop reason once.
-Shared by ``audit`` and ``demo``.
+arrives, feed the summary and the progress display, and print the stop reason once;
+an ACCOUNTS row found malformed midway is reported after the summary of the accounts
+before it. Shared by ``audit`` and ``demo``.
 Must not: hold per-account data beyond the record being written.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 
 from axigen_async import AxigenClient
 from axigen_async.bulk import BulkAccount, fan_out
+from axigen_async.cli._accounts import AccountsError
 from axigen_async.cli._audit import audit_account, audit_record
 from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams
 from axigen_async.cli._progress import make_progress
@@ -32,22 +34,30 @@ async def run_audit(
     """Audit every account into ``out_path``; print the summary; return the exit status.
 
     Raises:
-        whatever the accounts iterator raises (after the accounts it yielded are reported).
+        UsageError: the report cannot be written.
+        AccountsError: a malformed row, after the summary of the accounts before it.
+        whatever else the accounts iterator raises (after the accounts it yielded are reported).
     """
     summary = AuditSummary()
     display = make_progress(streams.err, total, quiet=quiet, description="auditing")
+    input_error: AccountsError | None = None
     with ReportWriter(out_path) as report, display:
         async with fan_out(
             client, accounts, audit_account, concurrency=concurrency, on_progress=display.update
         ) as results:
-            async for result in results:
-                record = audit_record(result)
-                report.write(record)
-                summary.add(record)
+            try:
+                async for result in results:
+                    record = audit_record(result)
+                    report.write(record)
+                    summary.add(record)
+            except AccountsError as error:
+                input_error = error
             stopped = results.stopped_reason
     print_summary(summary, streams.out)
     print(f"Report: {out_path} ({report.records} records)", file=streams.out)
     if stopped is not None:
         print(f"Stopped: {stopped.message}", file=streams.out)
     streams.out.flush()
+    if input_error is not None:
+        raise AccountsError(f"{input_error} (the accounts before it were audited)")
     return EXIT_FAILED if summary.failed else EXIT_OK

@@ -2,7 +2,9 @@
 
 Responsibility: read and validate the SPEC through explicit field tables (wire name,
 model field, expected type) and answer, for one account, the wanted vacation fields,
-signatures and contact fields, with the per-account overrides applied per key.
+signatures and contact fields, with its overrides applied: an account's vacation and
+contact fields merge field by field over the top-level ones, its signatures replace
+the top-level list.
 Must not: touch the network, or use the library's converter.
 """
 
@@ -94,12 +96,24 @@ class AccountSpec:
     contact: Mapping[str, str] | None = None
 
     def over(self, base: AccountSpec) -> AccountSpec:
-        """This spec's keys replacing ``base``'s, key by key."""
+        """This account's settings over ``base``, the top level.
+
+        Vacation and contact fields merge field by field (this spec's win); this
+        spec's signatures, when it has any, replace ``base``'s list as a whole.
+        """
         return AccountSpec(
-            vacation=self.vacation if self.vacation is not None else base.vacation,
+            vacation=_merged(base.vacation, self.vacation),
             signatures=self.signatures if self.signatures is not None else base.signatures,
-            contact=self.contact if self.contact is not None else base.contact,
+            contact=_merged(base.contact, self.contact),
         )
+
+
+def _merged(
+    base: Mapping[str, Any] | None, override: Mapping[str, Any] | None
+) -> Mapping[str, Any] | None:
+    if base is None or override is None:
+        return override if override is not None else base
+    return {**base, **override}
 
 
 @attrs.frozen
@@ -145,8 +159,15 @@ def parse_spec(document: object) -> Spec:
             raise SpecError(f"{where}: the key must be an email address")
         if not isinstance(settings, dict):
             raise SpecError(f"{where}: expected an object")
+        if email.lower() in overrides:
+            raise SpecError(f"{where}: the address appears twice (case does not matter)")
         _no_unknown(settings, _SETTING_KEYS, where)
-        overrides[email.lower()] = _account_spec(settings, where + ".")
+        override = _account_spec(settings, where + ".")
+        if override.vacation is not None:
+            merged = override.over(default).vacation
+            assert merged is not None
+            _check_times(merged, f"{where}.vacation (merged over the top-level vacation)")
+        overrides[email.lower()] = override
     return Spec(default, overrides)
 
 
@@ -175,10 +196,14 @@ def _vacation(value: object, where: str) -> dict[str, Any]:
     for key, raw in value.items():
         name, check = VACATION_FIELDS[key]
         fields[name] = check(raw, f"{where}.{key}")
+    _check_times(fields, where)
+    return fields
+
+
+def _check_times(fields: Mapping[str, Any], where: str) -> None:
     start, end = fields.get("start_time"), fields.get("end_time")
     if start is not None and end is not None and end <= start:
         raise SpecError(f"{where}: endTime must be after startTime")
-    return fields
 
 
 def _signatures(value: object, where: str) -> tuple[NewSignature, ...]:

@@ -36,7 +36,9 @@ def _statuses(text: str) -> tuple[int, ...]:
 
 def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.ArgumentParser:
     """The argument parser, which also checks the values (reused by ``axigen-async``)."""
-    parser = argparse.ArgumentParser(prog=prog, description="Serve a fake Axigen Mailbox API.")
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Serve a fake Axigen Mailbox API.", allow_abbrev=False
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     parser.add_argument("--accounts", type=_count, default=10, help="seeded accounts user1..userN")

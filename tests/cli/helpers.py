@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,19 @@ class Run:
     err: str
 
 
-async def run_cli(argv: Sequence[str]) -> Run:
+class InstantSleep:
+    """An injected client ``sleep`` that returns at once and records each delay."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+async def run_cli(argv: Sequence[str], *, client_options: Mapping[str, Any] | None = None) -> Run:
     out, err = io.StringIO(), io.StringIO()
-    code = await amain(list(argv), stdout=out, stderr=err)
+    code = await amain(list(argv), stdout=out, stderr=err, client_options=client_options)
     return Run(code, out.getvalue(), err.getvalue())
 
 

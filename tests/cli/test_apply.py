@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from axigen_async.testing import FakeAxigen, FakeContactInfo, FakeSignature
-from tests.cli.helpers import assert_no_secrets, read_jsonl, run_cli, secret_forms, write_csv
+from tests.cli.helpers import (
+    InstantSleep,
+    assert_no_secrets,
+    read_jsonl,
+    run_cli,
+    secret_forms,
+    write_csv,
+)
 
 PASSWORD = "Apply-pw-77"
 WRITE_ROUTES = (
@@ -91,7 +98,7 @@ async def test_dry_run_writes_nothing(fake_axigen: FakeAxigen, tmp_path: Path) -
     assert "4 would change" in run.out
 
 
-async def test_contact_info_is_merged_and_overrides_apply_per_account(
+async def test_contact_info_is_merged_and_account_overrides_merge_field_by_field(
     fake_axigen: FakeAxigen, tmp_path: Path
 ) -> None:
     spec = {
@@ -107,7 +114,55 @@ async def test_contact_info_is_merged_and_overrides_apply_per_account(
     assert run.code == 0
     first, second = (fake_axigen.account(email).contact_info for email in emails)
     assert (first.title, first.first_name, first.last_name) == ("Dr", "Ann", "Lee")
-    assert (second.title, second.first_name, second.last_name) == ("", "Zed", "Lee")
+    assert (second.title, second.first_name, second.last_name) == ("Dr", "Zed", "Lee")
+    assert "warning" not in run.err
+
+
+async def test_account_vacation_merges_and_account_signatures_replace_the_list(
+    fake_axigen: FakeAxigen, tmp_path: Path
+) -> None:
+    spec = {
+        "vacation": {"enabled": True, "subject": "Away", "body": "Back soon"},
+        "signatures": [{"name": "Corp", "type": "html", "body": "<b>Corp</b>"}],
+        "accounts": {
+            "P2@example.com": {
+                "vacation": {"subject": "Off"},
+                "signatures": [{"name": "Own", "type": "text", "body": "-- me"}],
+            }
+        },
+    }
+    emails = _setup(fake_axigen, tmp_path, spec, count=2)
+
+    run = await run_cli(_apply_args(fake_axigen, tmp_path))
+
+    assert run.code == 0
+    first, second = (fake_axigen.account(email) for email in emails)
+    assert (first.vacation.enabled, first.vacation.subject) == (True, "Away")
+    assert (second.vacation.enabled, second.vacation.subject) == (True, "Off")
+    assert second.vacation.body == "Back soon"
+    assert [s.name for s in first.signatures.values()] == ["Corp"]
+    assert [s.name for s in second.signatures.values()] == ["Own"]
+
+
+async def test_unused_account_overrides_are_counted_once_on_stderr(
+    fake_axigen: FakeAxigen, tmp_path: Path
+) -> None:
+    spec = {
+        "contactInfo": {"title": "Dr"},
+        "accounts": {
+            "p1@example.com": {"contactInfo": {"firstName": "One"}},
+            "ghost@example.com": {"contactInfo": {"firstName": "Boo"}},
+            "typo@example.con": {"contactInfo": {"firstName": "Oops"}},
+        },
+    }
+    _setup(fake_axigen, tmp_path, spec, count=2)
+
+    run = await run_cli(_apply_args(fake_axigen, tmp_path))
+
+    assert run.code == 0
+    assert run.err.count("warning: 2 of the SPEC's per-account entries") == 1
+    assert "ghost@example.com" not in run.err + run.out
+    assert fake_axigen.account("p1@example.com").contact_info.first_name == "One"
 
 
 async def test_duplicate_signature_name_is_a_conflict_left_untouched(
@@ -136,7 +191,12 @@ async def test_ambiguous_create_is_journaled_unknown_and_not_resent(
     fake_axigen.faults.reset_next("POST /api/v1/account/signatures")
     fake_axigen.faults.fail_next("GET /api/v1/account/signatures/{id}", 500, count=20)
 
-    first = await run_cli(_apply_args(fake_axigen, tmp_path, "--journal", str(journal)))
+    sleep = InstantSleep()
+
+    first = await run_cli(
+        _apply_args(fake_axigen, tmp_path, "--journal", str(journal)),
+        client_options={"sleep": sleep},
+    )
     fake_axigen.faults.clear()
     creates = fake_axigen.route_counts["POST /api/v1/account/signatures"]
     resumed = await run_cli(
@@ -153,6 +213,7 @@ async def test_ambiguous_create_is_journaled_unknown_and_not_resent(
     assert "1 need review" in resumed.out
     assert fake_axigen.route_counts["POST /api/v1/account/signatures"] == creates
     assert len(read_jsonl(journal)) == 1
+    assert sleep.delays  # the lookup's retries waited on the injected sleep
 
 
 async def test_resume_skips_done_and_reruns_the_rest(
@@ -174,7 +235,7 @@ async def test_resume_skips_done_and_reruns_the_rest(
     assert "2 changed" in run.out
     assert "1 skipped" in run.out
     assert fake_axigen.account(emails[0]).signatures == {}
-    entries = [json.loads(line) for line in journal.read_text().splitlines()[3:]]
+    entries = [json.loads(line) for line in journal.read_text().splitlines()[2:]]
     assert sorted(e["email"] for e in entries) == sorted(emails[1:])
 
 

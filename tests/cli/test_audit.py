@@ -9,6 +9,7 @@ import pytest
 
 from axigen_async.testing import FakeAxigen
 from tests.cli.helpers import (
+    InstantSleep,
     assert_no_secrets,
     read_jsonl,
     run_cli,
@@ -152,6 +153,7 @@ async def test_server_down_stops_once(tmp_path: Path, unused_tcp_port: int) -> N
     emails = [f"d{index}@example.com" for index in range(60)]
     accounts = write_csv(tmp_path / "a.csv", [(e, PASSWORD) for e in emails])
     report = tmp_path / "r.jsonl"
+    sleep = InstantSleep()
 
     run = await run_cli(
         [
@@ -164,10 +166,12 @@ async def test_server_down_stops_once(tmp_path: Path, unused_tcp_port: int) -> N
             "--concurrency",
             "20",
             "-q",
-        ]
+        ],
+        client_options={"sleep": sleep},
     )
 
     assert run.code == 1
+    assert sleep.delays  # connect failures were retried on the injected sleep
     records = read_jsonl(report)
     assert sorted(r["email"] for r in records) == sorted(emails)
     assert {r["outcome"] for r in records} <= {"failed", "not attempted"}
