@@ -36,6 +36,10 @@ async def acquire_within(
     request: ApiRequest,
 ) -> None:
     """Wait for a lock within the call's deadline; past it, the call was never sent."""
+    if not lock.locked():
+        # Free: taken without waiting, so no timer is needed (most calls).
+        await lock.acquire()
+        return
     try:
         async with asyncio.timeout(max(0.0, deadline - clock())):
             await lock.acquire()
