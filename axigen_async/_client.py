@@ -70,7 +70,7 @@ class ClientStatistics:
     login_failures: int
     #: Re-logins after a session expired.
     relogins: int
-    #: Requests on the wire right now.
+    #: Requests on the wire, or waiting for a pooled connection, right now.
     in_flight: int
     #: Tokens left in the shared retry budget.
     retry_budget: int

@@ -177,6 +177,8 @@ def _object_expression(
             return None
         key = to_camel(field.name)
         if field.default is attrs.NOTHING:
+            # The condition only binds the value (a missing key raises KeyError and
+            # sends the answer to cattrs); it always holds.
             arguments.append(f"({value} if ({var} := {source}[{key!r}]) is not _M else _M)")
         else:
             default = _name(namespace, field.default)
