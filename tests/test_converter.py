@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from axigen_async import _json
+from axigen_async._compiled import compile_structure
 from axigen_async._converter import (
-    _compile_fast,
     _make_converter,
     converter,
     format_timestamp,
@@ -90,7 +90,8 @@ def test_a_nested_object_must_be_an_object(garbage: object) -> None:
 
 @pytest.mark.parametrize("cls", [m.AccountInfo, m.Vacation, m.Signature, m.IndexInfo])
 def test_the_models_take_the_fast_path(cls: type[Any]) -> None:
-    assert _compile_fast(cls) is not None
+    assert compile_structure(cls, present=True) is not None
+    assert compile_structure(cls, present=False) is not None
 
 
 def test_unknown_enum_values_are_kept_not_refused() -> None:
