@@ -50,7 +50,7 @@ async def _spread(total: int, concurrency: int, one: Callable[[], Awaitable[obje
     return time.process_time() - started
 
 
-async def run(url: str, requests: int, concurrency: int, rounds: int) -> None:
+async def run(url: str, requests: int, concurrency: int, rounds: int, slices: int) -> None:
     info_url = f"{url}/api/v1/account/info"
     basic = "Basic " + base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
 
@@ -78,18 +78,26 @@ async def run(url: str, requests: int, concurrency: int, rounds: int) -> None:
 
                 raw_us: list[float] = []
                 library_us: list[float] = []
-                for round_number in range(rounds):
-                    # Paired rounds, in alternating order, so drift in the machine's
-                    # speed falls on both sides of each pair alike.
+                # Each round alternates the two sides in short slices, in turns
+                # starting with either, so drift in the machine's speed (large on a
+                # shared host) falls on both sides of a round alike.
+                per_slice = max(concurrency, requests // slices)
+                for _round in range(rounds):
+                    cpu = {"raw": 0.0, "library": 0.0}
                     pair = [("raw", raw_call), ("library", library_call)]
-                    for name, call in pair if round_number % 2 == 0 else pair[::-1]:
-                        cpu = await _spread(requests, concurrency, call) / requests * 1e6
-                        (raw_us if name == "raw" else library_us).append(cpu)
+                    for slice_number in range(slices):
+                        for name, call in pair if slice_number % 2 == 0 else pair[::-1]:
+                            cpu[name] += await _spread(per_slice, concurrency, call)
+                    raw_us.append(cpu["raw"] / (per_slice * slices) * 1e6)
+                    library_us.append(cpu["library"] / (per_slice * slices) * 1e6)
 
     ratios = [library / raw for raw, library in zip(raw_us, library_us, strict=True)]
     raw, library = statistics.median(raw_us), statistics.median(library_us)
     print(f"JSON backend of the library: {_json.BACKEND}")
-    print(f"requests per round: {requests}, concurrency: {concurrency}, rounds: {rounds}")
+    print(
+        f"requests per side and round: {requests} in {slices} slices,"
+        f" concurrency: {concurrency}, rounds: {rounds}"
+    )
     print(f"(a) raw aiohttp + json.loads : {raw:7.1f} us CPU per request (median)")
     print(f"(b) account.get_info         : {library:7.1f} us CPU per request (median)")
     print(f"ratio b/a per round: {' '.join(f'{ratio:.3f}' for ratio in ratios)}")
@@ -101,9 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--slices", type=int, default=10, help="turns per side in a round")
     args = parser.parse_args(argv)
     with FakeServerProcess(accounts=1) as url:
-        asyncio.run(run(url, args.requests, args.concurrency, args.rounds))
+        asyncio.run(run(url, args.requests, args.concurrency, args.rounds, args.slices))
     return 0
 
 

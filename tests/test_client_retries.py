@@ -6,6 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from axigen_async import (
     AccountSession,
@@ -212,6 +213,49 @@ async def test_cancelling_a_call_gives_its_connection_back(
         assert client.statistics().in_flight == 0
         # With the only connection back in the pool, the next call goes through.
         assert (await account.get_info(s)).email == EMAIL
+
+
+async def test_cancelling_a_call_mid_body_closes_its_connection_and_frees_the_pool() -> None:
+    # A server that sends the headers and a tenth of the body, then stalls; the
+    # next request on a new connection gets a whole answer.
+    body_started, finish = asyncio.Event(), asyncio.Event()
+    connections: set[object] = set()
+
+    async def version(request: web.Request) -> web.StreamResponse:
+        connections.add(request.transport)
+        if body_started.is_set():
+            return web.json_response({"apiVersion": "v1", "serverVersion": "10.5"})
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = 100
+        await response.prepare(request)
+        await response.write(b'{"apiVer')
+        body_started.set()
+        await asyncio.wait_for(finish.wait(), timeout=5.0)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/api/", version)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with AxigenClient(f"http://127.0.0.1:{port}", pool_size=1) as client:
+            stalled = asyncio.ensure_future(client.server_version())
+            await asyncio.wait_for(body_started.wait(), timeout=5.0)
+            await asyncio.sleep(0.05)  # the headers and the first bytes reach the client
+            stalled.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await stalled
+            assert client.statistics().in_flight == 0
+            # The only pool slot is free again, on a new connection: the half-read
+            # one was closed, not handed to the next request.
+            assert await client.server_version() == ("v1", "10.5")
+            assert len(connections) == 2
+    finally:
+        finish.set()
+        await runner.cleanup()
 
 
 async def test_a_slow_attempt_of_a_read_is_retried(
