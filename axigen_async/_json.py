@@ -23,7 +23,7 @@ def stdlib_dumps(value: Any) -> bytes:
     return _encoder.encode(value).encode()
 
 
-def stdlib_loads(data: bytes | str) -> Any:
+def stdlib_loads(data: bytes | bytearray | str) -> Any:
     """The JSON document in ``data``, with the standard library.
 
     ``json.loads(bytes)`` first sniffs the encoding in Python, then skips
@@ -32,14 +32,18 @@ def stdlib_loads(data: bytes | str) -> Any:
     starts with its value needs neither step. Anything else takes the long way
     round, so errors are json.loads' own.
     """
-    text = data.decode() if isinstance(data, bytes) else data
+    text = data if isinstance(data, str) else data.decode()
     try:
-        value, end = _raw_decode(text)
-    except json.JSONDecodeError:
-        return json.loads(text)  # leading whitespace, or not JSON
-    if end != len(text) and text[end:].strip(_WHITESPACE):
-        return json.loads(text)  # raises: something follows the document
-    return value
+        try:
+            value, end = _raw_decode(text)
+        except json.JSONDecodeError:
+            return json.loads(text)  # leading whitespace, or not JSON
+        if end != len(text) and text[end:].strip(_WHITESPACE):
+            return json.loads(text)  # raises: something follows the document
+        return value
+    except RecursionError:
+        # As orjson does: a document nested too deeply is refused, not a crash.
+        raise ValueError("the JSON document is nested too deeply") from None
 
 
 dumps: Callable[[Any], bytes]

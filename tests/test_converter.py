@@ -94,6 +94,27 @@ def test_the_models_take_the_fast_path(cls: type[Any]) -> None:
     assert compile_structure(cls, present=False) is not None
 
 
+@attrs.frozen
+class _Empty:
+    pass
+
+
+@attrs.frozen
+class _HoldsEmpty:
+    name: str
+    empty: _Empty = _Empty()
+
+
+def test_an_empty_nested_class_still_checks_its_value_is_an_object() -> None:
+    # Nothing in an empty class reads the wire value, so the compiled path
+    # would not notice a string; such a model stays with cattrs.
+    assert compile_structure(_HoldsEmpty, present=True) is None
+    fresh = _make_converter()
+    assert fresh.structure({"name": "x", "empty": {}}, _HoldsEmpty) == _HoldsEmpty("x")
+    with pytest.raises(Exception):  # noqa: B017, PT011 - cattrs' exception group
+        fresh.structure({"name": "x", "empty": "junk"}, _HoldsEmpty)
+
+
 def test_unknown_enum_values_are_kept_not_refused() -> None:
     alias = converter.structure({"emailAddress": "a@x", "type": "forwardAlias"}, m.Alias)
     assert alias.type == "forwardAlias"

@@ -35,6 +35,8 @@ NOT_DOCUMENTS = [
     pytest.param("{}".encode("utf-16"), id="utf-16"),
     pytest.param(b'"\xff"', id="invalid-utf-8"),
     pytest.param(b"nul", id="truncated-literal"),
+    pytest.param(b"[" * 100_000, id="nested-too-deeply"),
+    pytest.param(b" " + b"[" * 100_000, id="nested-too-deeply-after-whitespace"),
 ]
 BACKENDS = [pytest.param(_json.stdlib_loads, id="stdlib")]
 if _json.BACKEND == "orjson":
