@@ -23,7 +23,12 @@ from typing import Generic, Self, TypeVar
 from axigen_async._bulk_values import BulkAccount, BulkResult, Outcome, Progress
 from axigen_async._client import AxigenClient
 from axigen_async._session import AccountSession
-from axigen_async.exceptions import AxigenError, ConnectError, ServerUnavailableError
+from axigen_async.exceptions import (
+    AxigenError,
+    ConnectError,
+    DeadlineExceededError,
+    ServerUnavailableError,
+)
 
 __all__ = [
     "BulkAccount",
@@ -44,8 +49,12 @@ logger = logging.getLogger("axigen_async")
 def is_connect_error(error: BaseException) -> bool:
     """The default server-down test: the connection could not be opened at all.
 
-    True for :class:`ConnectError`, which includes :class:`ConnectTimeoutError`.
+    True for :class:`ConnectError`, which includes :class:`ConnectTimeoutError`,
+    and for a :class:`DeadlineExceededError` whose call ran out of time while
+    still connecting (its ``__cause__`` is then a ``ConnectTimeoutError``).
     """
+    if isinstance(error, DeadlineExceededError):
+        return isinstance(error.__cause__, ConnectError)
     return isinstance(error, ConnectError)
 
 

@@ -124,7 +124,11 @@ class Transport:
             self.in_flight -= 1
         if failed is not None:
             if isinstance(failed.error, exc.ConnectTimeoutError) and self._clock() >= deadline:
-                failed = Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
+                # The call ran out of time, still connecting: the cause says so, and
+                # fan_out's server-down test counts it as a connection that failed.
+                expired = deadline_error(request, attempt)
+                expired.__cause__ = failed.error
+                failed = Attempt(expired, Failure.NOT_SENT)
             raise failed
         if debug:
             logger.debug(

@@ -6,7 +6,10 @@ so our suite uses it the way our users' suites do.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -47,3 +50,31 @@ async def client(fake_axigen: FakeAxigen, sleeps: Sleeps) -> AsyncIterator[Axige
 async def session(client: AxigenClient, jane: FakeAccount) -> AsyncIterator[AccountSession]:
     async with client.session(BasicAuth(EMAIL, PASSWORD)) as session:
         yield session
+
+
+@pytest.fixture
+def blackhole_url() -> Iterator[str]:
+    """The URL of a host that never completes a connection (a black-holed server).
+
+    A listening socket that never accepts, its queue filled by connections of
+    its own: Linux then drops further SYNs, so a connect hangs until the
+    client gives up, as against a firewalled host.
+    """
+    server = socket.socket()
+    fillers: list[socket.socket] = []
+    try:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        for _ in range(8):
+            filler = socket.socket()
+            filler.setblocking(False)
+            fillers.append(filler)
+            with contextlib.suppress(BlockingIOError):  # connecting, not refused
+                filler.connect(("127.0.0.1", port))
+        time.sleep(0.1)  # the fillers' handshakes complete and fill the queue
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for filler in fillers:
+            filler.close()
+        server.close()

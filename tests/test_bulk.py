@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from axigen_async import AccountSession, AxigenClient, RetryPolicy
+from axigen_async import AccountSession, AxigenClient, RetryPolicy, Timeouts
 from axigen_async import bulk as bulk_module
 from axigen_async.api import account
 from axigen_async.bulk import (
@@ -30,10 +30,13 @@ from axigen_async.bulk import (
     Progress,
     ServerUnavailableError,
     fan_out,
+    is_connect_error,
 )
 from axigen_async.exceptions import (
     AxigenError,
     ConnectError,
+    ConnectTimeoutError,
+    DeadlineExceededError,
     LoginError,
     NotFoundError,
     RequestTimeoutError,
@@ -465,6 +468,39 @@ async def test_when_the_server_is_down_the_rest_are_reported_not_attempted_once(
     assert isinstance(reason.__cause__, ConnectError)
     assert reason.consecutive_failures == limit
     assert reason.kind == "ServerUnavailableError"
+
+
+async def test_a_black_holed_server_stops_the_run_under_a_short_deadline(
+    blackhole_url: str,
+) -> None:
+    # Every connect hangs until the call's deadline: each account fails with a
+    # DeadlineExceededError caused by the connect timing out, which counts as
+    # "could not connect" for the stop.
+    total, limit = 200, 10
+    async with AxigenClient(blackhole_url, timeouts=Timeouts(deadline=0.2)) as black_holed:
+        run = fan_out(
+            black_holed,
+            make_accounts(total),
+            account.get_info,
+            concurrency=5,
+            stop_after_connect_failures=limit,
+        )
+        results = await collect(run)
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    assert len(results) == total
+    assert limit <= len(failed) < limit + 5
+    assert all(isinstance(r.error, DeadlineExceededError) for r in failed)
+    assert isinstance(run.stopped_reason, ServerUnavailableError)
+
+
+def test_the_server_down_test_counts_a_deadline_only_when_it_ran_out_connecting() -> None:
+    while_connecting = DeadlineExceededError("the call's deadline ran out")
+    while_connecting.__cause__ = ConnectTimeoutError("no connection")
+    while_waiting = DeadlineExceededError("the call's deadline ran out")
+    assert is_connect_error(while_connecting)
+    assert not is_connect_error(while_waiting)
+    assert is_connect_error(ConnectTimeoutError("no connection"))
+    assert not is_connect_error(RequestTimeoutError("no answer"))
 
 
 async def test_the_results_before_the_stop_keep_their_order_of_completion(
