@@ -273,7 +273,13 @@ class AxigenClient:
 
     # --- the call chain ----------------------------------------------------------
 
-    async def _call(self, session: AccountSession | None, request: ApiRequest) -> RawResponse:
+    def _deadline(self) -> float:
+        """The clock time by which a call starting now must be done."""
+        return self._clock() + self._timeouts.deadline
+
+    async def _call(
+        self, session: AccountSession | None, request: ApiRequest, deadline: float | None = None
+    ) -> RawResponse:
         """Run one API call: auth, attempts, retry decisions, under one deadline.
 
         Errors are raised outside ``except`` blocks, so no internal exception
@@ -284,7 +290,8 @@ class AxigenClient:
             self._open()
         elif asyncio.get_running_loop() is not self._loop:
             self._check_loop()
-        deadline = self._clock() + self._timeouts.deadline
+        if deadline is None:
+            deadline = self._clock() + self._timeouts.deadline
         policy = self._retry
         attempts = 0
         relogged = False
@@ -328,7 +335,7 @@ class AxigenClient:
             retry_after = parse_retry_after(raw.retry_after)
             error = api_error(request, raw, attempts=attempts, retry_after=retry_after)
             if status_leaves_write_unknown(request.retry_class, status):
-                raise ambiguous_write(request, attempts) from error
+                raise ambiguous_write(request, attempts, error) from error
             maybe_applied = maybe_applied or status in (500, 502, 504)
             if not policy.retries_status(request.retry_class, status):
                 raise error
@@ -355,7 +362,7 @@ class AxigenClient:
         if failed.final:
             raise error
         if not may_resend(request.retry_class, failed.failure):
-            raise ambiguous_write(request, attempts) from error
+            raise ambiguous_write(request, attempts, error) from error
         allowed = policy.attempts + (1 if relogged else 0)
         if attempts >= allowed or isinstance(error, exc.DeadlineExceededError):
             raise error

@@ -43,9 +43,18 @@ def deadline_error(request: ApiRequest, attempts: int) -> exc.DeadlineExceededEr
     return exc.DeadlineExceededError("the call's deadline ran out", **_context(request, attempts))
 
 
-def ambiguous_write(request: ApiRequest, attempts: int) -> exc.AmbiguousWriteError:
+def ambiguous_write(
+    request: ApiRequest, attempts: int, failure: exc.AxigenError
+) -> exc.AmbiguousWriteError:
+    """The write may have acted; raise it ``from failure``.
+
+    It carries the failure's status and body excerpt (a 500's, say; none for a
+    dropped connection) so they survive pickling, which drops ``__cause__``.
+    """
     return exc.AmbiguousWriteError(
         "the write may or may not have taken effect; it was not re-sent",
+        status=failure.status,
+        body_excerpt=failure.body_excerpt,
         **_context(request, attempts),
     )
 

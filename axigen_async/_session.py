@@ -89,14 +89,22 @@ class AccountSession:
         if sessid is not None:
             await self._client._logout(self._credentials, sessid)
 
-    def request(self, request: ApiRequest) -> Awaitable[RawResponse]:
+    def request(
+        self, request: ApiRequest, *, deadline: float | None = None
+    ) -> Awaitable[RawResponse]:
         """Send one API call with this account's session (used by the ``api`` modules).
 
+        ``deadline`` (from :meth:`new_deadline`) lets one operation made of several
+        requests run them all under one deadline; by default each call has its own.
         A plain function returning the client's coroutine: one frame fewer per call.
         """
         if self._closed:
             raise RuntimeError("this AccountSession is closed")
-        return self._client._call(self, request)
+        return self._client._call(self, request, deadline)
+
+    def new_deadline(self) -> float:
+        """The deadline of a call starting now, for :meth:`request` (for the ``api`` modules)."""
+        return self._client._deadline()
 
     def use_password(self, password: str) -> None:
         """Go on with a new password after the account's password was changed.

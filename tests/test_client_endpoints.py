@@ -116,6 +116,29 @@ async def test_signatures_create_get_update_delete(session: AccountSession) -> N
         await account.get_signature(session, created.id)
 
 
+async def test_changing_or_deleting_a_missing_signature_is_not_found(
+    session: AccountSession, fake_axigen: FakeAxigen
+) -> None:
+    with pytest.raises(NotFoundError) as updated:
+        await account.update_signature(session, "no-such-id", SignatureUpdate(body="x"))
+    with pytest.raises(NotFoundError) as deleted:
+        await account.delete_signature(session, "no-such-id")
+    assert (updated.value.status, updated.value.method) == (404, "PUT")
+    assert (deleted.value.status, deleted.value.method) == (404, "DELETE")
+    # A first DELETE that finds nothing is an answer, not a reason to retry.
+    assert fake_axigen.route_counts["DELETE /api/v1/account/signatures/{id}"] == 1
+
+
+async def test_the_user_agent_is_sent(fake_axigen: FakeAxigen, jane: FakeAccount) -> None:
+    async with (
+        AxigenClient(fake_axigen.url, user_agent="provisioner/9") as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        await account.get_info(s)
+    agents = {request.headers.get("User-Agent") for request in fake_axigen.requests}
+    assert agents == {"provisioner/9"}
+
+
 @pytest.mark.parametrize("signature_id", ["../info", "a/b", "100%", "x?y#z"])
 async def test_ids_cannot_reach_another_path(
     session: AccountSession, fake_axigen: FakeAxigen, signature_id: str

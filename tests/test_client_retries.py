@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import pickle
+import time
 
 import aiohttp
 import pytest
@@ -60,6 +63,39 @@ async def test_a_retry_after_past_the_limit_raises_at_once(
     assert caught.value.retry_after == 600.0
     assert caught.value.attempts == 1
     assert sleeps.delays == []
+
+
+async def test_a_retry_after_that_does_not_fit_the_deadline_raises_at_once(
+    fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    # 30 s is under the policy's limit for Retry-After, but past the 10 s deadline.
+    async with (
+        AxigenClient(fake_axigen.url, timeouts=Timeouts(deadline=10.0), sleep=sleeps) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        fake_axigen.faults.fail_next(INFO, 429, retry_after=30)
+        with pytest.raises(RateLimitError) as caught:
+            await account.get_info(s)
+    assert caught.value.retry_after == 30.0
+    assert sleeps.delays == []
+    assert fake_axigen.route_counts[INFO] == 1
+
+
+async def test_each_retry_is_logged_with_its_reason_and_delay(
+    session: AccountSession,
+    fake_axigen: FakeAxigen,
+    sleeps: Sleeps,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="axigen_async")
+    fake_axigen.faults.fail_next(INFO, 503)
+    fake_axigen.faults.reset_next(INFO)
+    await account.get_info(session)
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert retries == [
+        "retrying GET /api/v1/account/info after 503 (attempt 1), waiting 0.250 s",
+        "retrying GET /api/v1/account/info after ConnectionLostError (attempt 2), waiting 0.500 s",
+    ]
 
 
 async def test_retries_stop_after_the_attempts(
@@ -129,6 +165,41 @@ async def test_a_dropped_signature_create_is_recovered_by_lookup(
     assert (created.name, created.type) == ("Work", SignatureType.TEXT)
     assert [s.id for s in jane.signatures.values()] == [created.id]
     assert fake_axigen.route_counts[SIGNATURES] == 1
+
+
+async def test_an_ambiguous_write_keeps_the_status_and_body_that_made_it_so(
+    session: AccountSession, fake_axigen: FakeAxigen
+) -> None:
+    body = {"error": {"code": "upstreamDown", "message": "the store did not answer"}}
+    fake_axigen.faults.fail_next(TEMPORARY_ALIASES, 502, body=body)
+    with pytest.raises(AmbiguousWriteError) as caught:
+        await account.create_temporary_alias(session)
+    error = caught.value
+    assert (error.status, error.attempts) == (502, 1)
+    assert "upstreamDown" in error.body_excerpt
+    assert isinstance(error.__cause__, ServerError)
+    # Pickling drops __cause__; what the error says about it stays.
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.status, copy.body_excerpt) == (502, error.body_excerpt)
+
+
+async def test_the_signature_lookup_runs_within_the_create_s_deadline(
+    fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    # The clock jumps past the call's deadline once the server has seen the create,
+    # which is then dropped: the lookup must not start a deadline of its own.
+    def clock() -> float:
+        return time.monotonic() + (100.0 if fake_axigen.route_counts[SIGNATURES] else 0.0)
+
+    async with (
+        AxigenClient(fake_axigen.url, clock=clock, timeouts=Timeouts(deadline=60.0)) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        fake_axigen.faults.reset_next(SIGNATURES)
+        with pytest.raises(AmbiguousWriteError):
+            await account.create_signature(s, NewSignature("Work", SignatureType.TEXT, "b"))
+    assert fake_axigen.route_counts["GET /api/v1/account/signatures"] == 0
+    assert len(jane.signatures) == 1
 
 
 async def test_a_signature_create_stays_ambiguous_when_the_lookup_cannot_tell(
@@ -256,6 +327,14 @@ async def test_cancelling_a_call_mid_body_closes_its_connection_and_frees_the_po
     finally:
         finish.set()
         await runner.cleanup()
+
+
+async def test_a_deadline_that_runs_out_while_connecting_says_so(blackhole_url: str) -> None:
+    async with AxigenClient(blackhole_url, timeouts=Timeouts(deadline=0.3, connect=5.0)) as client:
+        with pytest.raises(DeadlineExceededError) as caught:
+            await client.server_version()
+    assert isinstance(caught.value.__cause__, ConnectTimeoutError)
+    assert client.statistics().in_flight == 0
 
 
 async def test_a_slow_attempt_of_a_read_is_retried(

@@ -132,6 +132,18 @@ async def test_using_a_closed_client_is_a_runtime_error(
     await client.close()
 
 
+async def test_a_session_of_a_closed_client_refuses_calls(
+    fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    async with AxigenClient(fake_axigen.url) as client:
+        session = client.session(BasicAuth(EMAIL, PASSWORD))
+        await account.get_info(session)
+    sent = len(fake_axigen.requests)
+    with pytest.raises(RuntimeError, match="closed"):
+        await account.get_info(session)
+    assert len(fake_axigen.requests) == sent
+
+
 async def test_a_client_from_another_event_loop_is_a_runtime_error(
     client: AxigenClient, jane: FakeAccount
 ) -> None:

@@ -178,7 +178,13 @@ async def delete_temporary_alias(session: AccountSession, alias_id: str) -> None
 
 async def list_signatures(session: AccountSession) -> tuple[SignatureSummary, ...]:
     """The account's signatures, without their bodies."""
-    raw = await session.request(_LIST_SIGNATURES)
+    return await _list_signatures(session, None)
+
+
+async def _list_signatures(
+    session: AccountSession, deadline: float | None
+) -> tuple[SignatureSummary, ...]:
+    raw = await session.request(_LIST_SIGNATURES, deadline=deadline)
     return structure_list(_LIST_SIGNATURES, raw, SignatureSummary, items=True)
 
 
@@ -200,10 +206,12 @@ async def create_signature(session: AccountSession, signature: NewSignature) -> 
     if not isinstance(signature.body, str):
         raise TypeError("the signature body must be a str")
     request = json_request("POST", _SIGNATURES, _ONCE, to_wire(signature))
+    # The create and the lookup that may follow it share one deadline.
+    deadline = session.new_deadline()
     try:
-        raw = await session.request(request)
+        raw = await session.request(request, deadline=deadline)
     except AmbiguousWriteError:
-        found = await _find_created_signature(session, signature)
+        found = await _find_created_signature(session, signature, deadline)
         if found is None:
             raise
         logger.info("create_signature: the unknown outcome resolved to signature %s", found.id)
@@ -212,17 +220,17 @@ async def create_signature(session: AccountSession, signature: NewSignature) -> 
 
 
 async def _find_created_signature(
-    session: AccountSession, wanted: NewSignature
+    session: AccountSession, wanted: NewSignature, deadline: float
 ) -> SignatureSummary | None:
     try:
         matches = [
             summary
-            for summary in await list_signatures(session)
+            for summary in await _list_signatures(session, deadline)
             if summary.name == wanted.name and summary.type == wanted.type
         ]
         if len(matches) != 1:
             return None
-        found = await get_signature(session, matches[0].id)
+        found = await _get_signature(session, matches[0].id, deadline)
     except AxigenError:
         return None
     return matches[0] if found.body == wanted.body else None
@@ -234,9 +242,14 @@ async def get_signature(session: AccountSession, signature_id: str) -> Signature
     Raises:
         NotFoundError: no signature has this id.
     """
-    path = api_path("account", "signatures", _require_text(signature_id, "signature_id"))
-    request = ApiRequest("GET", path, _SAFE)
-    return structure(request, await session.request(request), Signature)
+    return await _get_signature(session, _require_text(signature_id, "signature_id"), None)
+
+
+async def _get_signature(
+    session: AccountSession, signature_id: str, deadline: float | None
+) -> Signature:
+    request = ApiRequest("GET", api_path("account", "signatures", signature_id), _SAFE)
+    return structure(request, await session.request(request, deadline=deadline), Signature)
 
 
 async def update_signature(
