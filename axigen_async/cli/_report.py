@@ -19,13 +19,19 @@ import attrs
 
 from axigen_async.cli._common import UsageError
 
-#: The flat columns of a CSV report, in order.
-CSV_COLUMNS = (
+#: The CSV columns taken from the record itself (the error flattened), in order.
+_RECORD_COLUMNS = (
     "email",
     "ok",
     "outcome",
     "error_kind",
     "error_message",
+    "attempts",
+    "elapsed",
+)
+
+#: The CSV columns taken from the record's ``checks`` (empty for a failed account).
+_CHECK_COLUMNS = (
     "quota_used_kb",
     "quota_total_kb",
     "quota_used_percent",
@@ -41,6 +47,9 @@ CSV_COLUMNS = (
     "temporary_aliases",
     "signatures",
 )
+
+#: The flat columns of a CSV report, in order.
+CSV_COLUMNS = _RECORD_COLUMNS + _CHECK_COLUMNS
 
 
 def _serialize(_instance: object, _field: object, value: Any) -> Any:
@@ -129,8 +138,10 @@ def flat_columns(record: dict[str, Any]) -> dict[str, Any]:
         "outcome": record.get("outcome", ""),
         "error_kind": error.get("kind", ""),
         "error_message": error.get("message", ""),
+        "attempts": record.get("attempts", ""),
+        "elapsed": record.get("elapsed", ""),
     }
-    for column in CSV_COLUMNS[5:]:
+    for column in _CHECK_COLUMNS:
         value = checks.get(column, "")
         row[column] = ("true" if value else "false") if isinstance(value, bool) else value
     return row

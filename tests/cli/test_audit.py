@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +79,94 @@ async def test_jsonl_input_csv_output(fake_axigen: FakeAxigen, tmp_path: Path) -
     assert {row["ok"] for row in rows} == {"true"}
     assert {row["index_conversation"] for row in rows} == {"uptodate"}
     assert_no_secrets([report.read_text(), run.out, run.err], secret_forms(emails[0], PASSWORD))
+
+
+async def test_csv_report_carries_attempts_and_elapsed(
+    fake_axigen: FakeAxigen, tmp_path: Path
+) -> None:
+    emails = _seed(fake_axigen, 3)
+    fake_axigen.add_account("wrong@example.com", "the-right-one")
+    accounts = write_csv(
+        tmp_path / "a.csv",
+        [*((email, PASSWORD) for email in emails), ("wrong@example.com", "Not-the-pw-9")],
+    )
+    report = tmp_path / "report.csv"
+
+    run = await run_cli(["audit", str(accounts), "--url", fake_axigen.url, "--out", str(report)])
+
+    assert run.code == 1
+    with report.open(newline="") as stream:
+        reader = csv.DictReader(stream)
+        header = list(reader.fieldnames or [])
+        rows = {row["email"]: row for row in reader}
+    assert header[:7] == [
+        "email",
+        "ok",
+        "outcome",
+        "error_kind",
+        "error_message",
+        "attempts",
+        "elapsed",
+    ]
+    assert sorted(rows) == sorted([*emails, "wrong@example.com"])
+    for row in rows.values():
+        assert int(row["attempts"]) >= 1
+        assert 0.0 <= float(row["elapsed"]) < 60.0
+    assert rows["wrong@example.com"]["ok"] == "false"
+    assert rows["wrong@example.com"]["error_kind"] == "LoginError"
+    assert rows[emails[0]]["ok"] == "true"
+    texts = [report.read_text(), run.out, run.err]
+    assert_no_secrets(texts, secret_forms("wrong@example.com", "Not-the-pw-9"))
+    assert_no_secrets(texts, secret_forms(emails[0], PASSWORD))
+
+
+async def test_accounts_from_stdin_each_reported_once(
+    fake_axigen: FakeAxigen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emails = _seed(fake_axigen, 40)
+    lines = ["email,password", *(f"{email},{PASSWORD}" for email in emails)]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    report = tmp_path / "r.jsonl"
+
+    run = await run_cli(
+        ["audit", "-", "--url", fake_axigen.url, "--out", str(report), "--concurrency", "7", "-q"]
+    )
+
+    assert run.code == 0, run.err
+    records = read_jsonl(report)
+    assert Counter(r["email"] for r in records) == Counter(emails)
+    assert all(r["ok"] for r in records)
+    assert "Audited 40 accounts: 40 succeeded, 0 failed" in run.out
+    assert_no_secrets([report.read_text(), run.out, run.err], secret_forms(emails[0], PASSWORD))
+
+
+async def test_passwords_expiring_within_their_warning_interval(
+    fake_axigen: FakeAxigen, tmp_path: Path
+) -> None:
+    emails = _seed(fake_axigen, 6)
+    now = datetime.now(UTC).replace(microsecond=0)
+    expiry = {
+        emails[0]: (True, now + timedelta(days=3)),  # inside its 7-day warning interval
+        emails[1]: (True, now - timedelta(days=1)),  # already expired: inside too
+        emails[2]: (True, now + timedelta(days=30)),  # outside the interval
+        emails[3]: (False, now + timedelta(days=3)),  # inside, but expiration disabled
+    }
+    for email, (enabled, date) in expiry.items():
+        account = fake_axigen.account(email)
+        account.password_expiration_enabled = enabled
+        account.password_expiration_date = date
+        account.password_expiration_warning_interval = 7
+    accounts = write_csv(tmp_path / "a.csv", [(e, PASSWORD) for e in emails])
+    report = tmp_path / "r.jsonl"
+
+    run = await run_cli(
+        ["audit", str(accounts), "--url", fake_axigen.url, "--out", str(report), "-q"]
+    )
+
+    assert run.code == 0
+    flagged = {r["email"]: r["checks"]["password_expiry_in_warning"] for r in read_jsonl(report)}
+    assert flagged == {email: email in emails[:2] for email in emails}
+    assert "Passwords expiring within their warning interval: 2" in run.out
 
 
 @pytest.mark.parametrize("source", ["env", "file"])

@@ -15,21 +15,30 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from axigen_async.cli._parser import build_parser
 from tests.cli.helpers import read_jsonl, run_cli, write_csv
 
 CLI = [sys.executable, "-m", "axigen_async.cli"]
 WAIT = 60.0
 
 
-async def test_demo_audits_every_seeded_account(tmp_path: Path) -> None:
-    report = tmp_path / "r.jsonl"
+async def test_demo_defaults_audit_1000_accounts_each_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo of issue 4 as shipped: 1,000 accounts at concurrency 50, default report."""
+    defaults = build_parser().parse_args(["demo"])
+    assert (defaults.accounts, defaults.concurrency) == (1000, 50)
+    monkeypatch.chdir(tmp_path)
+    report = tmp_path / "axigen-demo-report.jsonl"
 
-    run = await run_cli(["demo", "--accounts", "100", "--out", str(report), "--quiet"])
+    run = await run_cli(["demo", "--quiet"])
 
     assert run.code == 0
-    assert len(read_jsonl(report)) == 100
+    emails = Counter(record["email"] for record in read_jsonl(report))
+    assert emails == Counter(f"user{index}@example.com" for index in range(1, 1001))
     assert str(report) in run.out
-    assert "Audited 100 accounts: 100 succeeded, 0 failed" in run.out
+    assert "with 1000 seeded accounts" in run.out
+    assert "Audited 1000 accounts: 1000 succeeded, 0 failed" in run.out
     assert run.err == ""
 
 
