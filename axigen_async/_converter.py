@@ -8,8 +8,9 @@ Only the endpoint functions use it; the models never see wire names.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
@@ -106,8 +107,22 @@ def _make_converter(*, fast: bool = True) -> cattrs.Converter:
 converter = _make_converter()
 
 
+_ATTRIBUTE_IN_PATH: Final = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
 def readable_errors(error: Exception) -> list[str]:
-    """One line per problem in a structuring failure, with the wire path."""
+    """One line per problem in a structuring failure, with its path in the answer.
+
+    cattrs names attributes (``$.total_quota``); the path names the answer's own
+    keys (``$.totalQuota``), so it can be followed in the body.
+    """
     if isinstance(error, cattrs.BaseValidationError):
-        return cattrs.transform_error(error, path="$")
+        lines = []
+        for line in cattrs.transform_error(error, path="$"):
+            problem, at, path = line.rpartition(" @ ")
+            if at:
+                path = _ATTRIBUTE_IN_PATH.sub(lambda m: "." + to_camel(m.group(1)), path)
+                line = f"{problem} @ {path}"
+            lines.append(line)
+        return lines
     return [f"{type(error).__name__}: {error}"]

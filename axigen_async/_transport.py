@@ -115,6 +115,7 @@ class Transport:
                 body,
                 response_headers.get("Content-Type", ""),
                 response_headers.get("Retry-After") if status >= 400 else None,
+                attempt,
             )
         except aiohttp.ClientError as error:
             failed = transport_failure(request, error, attempt)

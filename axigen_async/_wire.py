@@ -72,6 +72,8 @@ class RawResponse(NamedTuple):
     body: bytes
     content_type: str = ""
     retry_after: str | None = None
+    #: Which attempt of its call this answer came to (for the errors built from it).
+    attempts: int = 1
 
 
 def api_path(*segments: str) -> str:

@@ -20,6 +20,7 @@ from axigen_async import (
     ConnectionLostError,
     NotFoundError,
     RequestTimeoutError,
+    ResponseValidationError,
 )
 from axigen_async.api import account
 from tests.aioresponses_compat import mocked_aiohttp
@@ -202,3 +203,40 @@ async def test_a_retried_delete_that_may_have_acted_takes_404_as_done(
     mocked.delete(url, status=404, payload={"error": {}})
     async with client.session(BasicAuth("jane@example.com", "pw")) as s:
         await account.delete_signature(s, "s9")
+
+
+async def test_an_answer_of_the_wrong_shape_is_a_validation_error_with_its_paths(
+    mocked: aioresponses, client: AxigenClient, sleeps: Sleeps
+) -> None:
+    _login(mocked)
+    mocked.get(INFO, status=503)
+    mocked.get(INFO, payload={**INFO_BODY, "totalQuota": "lots", "autopurge": {"spam": 1}})
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        with pytest.raises(ResponseValidationError) as caught:
+            await account.get_info(s)
+    error = caught.value
+    assert (error.method, error.url, error.status, error.attempts) == (
+        "GET",
+        "/api/v1/account/info",
+        200,
+        2,
+    )
+    assert set(error.errors) == {
+        "invalid value for type, expected int @ $.totalQuota",
+        "invalid value for type, expected bool @ $.autopurge.spam",
+    }
+    assert "@ $.totalQuota" in str(error)
+    # Retrying cannot fix a malformed answer: the one 503 was the only retry.
+    assert client.statistics().retries == 1
+
+
+async def test_an_answer_that_is_not_json_is_a_validation_error(
+    mocked: aioresponses, client: AxigenClient
+) -> None:
+    _login(mocked)
+    mocked.get(INFO, body=b"<html>maintenance</html>", content_type="text/html")
+    async with client.session(BasicAuth("jane@example.com", "pw")) as s:
+        with pytest.raises(ResponseValidationError) as caught:
+            await account.get_info(s)
+    assert caught.value.errors == ("the body is not JSON",)
+    assert (caught.value.status, caught.value.attempts) == (200, 1)

@@ -42,6 +42,7 @@ def _invalid(request: ApiRequest, raw: RawResponse, lines: list[str]) -> Respons
         method=request.method,
         url=request.target,
         status=raw.status,
+        attempts=raw.attempts,
     )
 
 
