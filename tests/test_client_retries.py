@@ -211,6 +211,19 @@ async def test_a_signature_create_stays_ambiguous_when_the_lookup_cannot_tell(
         await account.create_signature(session, NewSignature("Work", SignatureType.TEXT, "new"))
 
 
+async def test_a_dropped_reused_connection_is_retried_by_us_not_silently_by_aiohttp(
+    session: AccountSession, fake_axigen: FakeAxigen, client: AxigenClient, sleeps: Sleeps
+) -> None:
+    await account.get_info(session)  # the pool now holds a used connection
+    fake_axigen.faults.reset_next(INFO)
+    assert (await account.get_info(session)).email == EMAIL
+    # aiohttp would re-send a GET on a reused connection once, unseen; our retry
+    # is counted, waited for and logged like any other.
+    assert client.statistics().retries == 1
+    assert sleeps.delays == [0.25]
+    assert fake_axigen.route_counts[INFO] == 3
+
+
 async def test_idempotent_writes_are_retried_after_a_dropped_connection(
     session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount
 ) -> None:
