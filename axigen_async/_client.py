@@ -199,7 +199,7 @@ class AxigenClient:
             # rules (a DELETE re-sent must know it was re-sent), so turn that off.
             if hasattr(self._http, "_retry_connection"):
                 self._http._retry_connection = False
-        self._transport.http = self._http
+        self._transport.open(self._http, self._loop)
         self._state = _State.OPEN
 
     def _check_loop(self) -> None:

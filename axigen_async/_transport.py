@@ -8,7 +8,9 @@ must not decide about retries, sessions or payloads.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 from collections.abc import Callable
 from typing import Final
 
@@ -18,6 +20,7 @@ from yarl import URL
 from axigen_async import exceptions as exc
 from axigen_async._failures import Attempt, deadline_error, transport_failure
 from axigen_async._retry import Failure, Timeouts
+from axigen_async._watchdog import Watchdog
 from axigen_async._wire import ApiRequest, RawResponse
 
 __all__ = ["Transport"]
@@ -25,7 +28,7 @@ __all__ = ["Transport"]
 logger = logging.getLogger("axigen_async")
 
 _URL_CACHE_SIZE: Final = 256
-#: How much later than its connect timer an attempt's total timer fires, so the
+#: How much later than its connect timer the watchdog ends an attempt, so the
 #: two never race (a call may overrun its deadline by this much, at most).
 _TIMER_TICK: Final = 0.05
 
@@ -37,17 +40,19 @@ class Transport:
         self._base = base_url
         self._timeouts = timeouts
         self._clock = clock
-        self._attempt_timeout = aiohttp.ClientTimeout(
-            total=timeouts.attempt + _TIMER_TICK,
-            connect=timeouts.attempt,
-            sock_connect=timeouts.connect,
-        )
+        self._attempt_timeout = _aiohttp_timeout(timeouts.attempt, timeouts.connect)
         # Full URLs of the paths called most (the fixed ones come first), built once.
         self._urls: dict[str, URL] = {}
         self.http: aiohttp.ClientSession | None = None
+        self._watchdog: Watchdog | None = None
         #: Requests sent so far, and on the wire (or waiting for a connection) now.
         self.requests = 0
         self.in_flight = 0
+
+    def open(self, http: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop) -> None:
+        """Send on ``http`` from now on, with attempts limited on ``loop``."""
+        self.http = http
+        self._watchdog = Watchdog(loop)
 
     async def send(
         self,
@@ -62,20 +67,17 @@ class Transport:
             raise Attempt(deadline_error(request, attempt), Failure.NOT_SENT)
         # An attempt has one limit: Timeouts.attempt, or the time left of the
         # deadline if that is less. aiohttp's connect timer gets the limit for
-        # waiting for a pooled connection and connecting, so a request still
-        # waiting when it runs out is known never to have left (NOT_SENT); the
-        # total timer, a tick later, can only fire once it may have been sent.
-        # One timer each per attempt: a per-read timer would be re-armed on every
-        # chunk, which costs more than the rest of our per-call work.
+        # waiting for a pooled connection and connecting (it is armed only when
+        # no pooled connection is free), so a request still waiting when it runs
+        # out is known never to have left (NOT_SENT). The client's watchdog ends
+        # the whole attempt a tick later, when it may have been sent: one timer
+        # for every attempt in flight, where aiohttp's total timeout would arm
+        # one per request (a tenth of a request's CPU).
         timeout = self._attempt_timeout
         limit = self._timeouts.attempt
         if remaining < limit:
             limit = remaining
-            timeout = aiohttp.ClientTimeout(
-                total=limit + _TIMER_TICK,
-                connect=limit,
-                sock_connect=min(self._timeouts.connect, limit),
-            )
+            timeout = _aiohttp_timeout(limit, min(self._timeouts.connect, limit))
         if request.content_type is not None:
             headers = {**(headers or {}), "Content-Type": request.content_type}
         url = self._urls.get(request.target)
@@ -83,13 +85,15 @@ class Transport:
             url = URL(self._base + request.target, encoded=True)
             if len(self._urls) < _URL_CACHE_SIZE:
                 self._urls[request.target] = url
-        http = self.http
+        http, watchdog = self.http, self._watchdog
         assert http is not None
+        assert watchdog is not None
         debug = logger.isEnabledFor(logging.DEBUG)
         started = self._clock() if debug else 0.0
         self.requests += 1
         self.in_flight += 1
         failed: Attempt | None = None
+        watch = watchdog.watch(limit + _TIMER_TICK)
         try:
             # Awaited and released by hand rather than used in ``async with``, whose
             # context managers cost three more coroutines a call for the same end: a
@@ -119,9 +123,12 @@ class Transport:
             )
         except aiohttp.ClientError as error:
             failed = transport_failure(request, error, attempt)
-        except TimeoutError:
+        except asyncio.CancelledError:
+            if not watch.timed_out():
+                raise  # cancelled by someone else: not ours to turn into an error
             failed = self._timed_out(request, attempt, limit, remaining)
         finally:
+            watchdog.release(watch)
             self.in_flight -= 1
         if failed is not None:
             if isinstance(failed.error, exc.ConnectTimeoutError) and self._clock() >= deadline:
@@ -144,7 +151,7 @@ class Transport:
 
     @staticmethod
     def _timed_out(request: ApiRequest, attempt: int, limit: float, remaining: float) -> Attempt:
-        """aiohttp's total timer fired: the request may have been sent."""
+        """The watchdog ended the attempt: the request may have been sent."""
         if limit < remaining:
             slow = exc.RequestTimeoutError(
                 f"the attempt took longer than {limit:g} s",
@@ -154,3 +161,16 @@ class Transport:
             )
             return Attempt(slow, Failure.MAYBE_SENT)
         return Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT)
+
+
+def _aiohttp_timeout(limit: float, connect: float) -> aiohttp.ClientTimeout:
+    """aiohttp's timers for an attempt limited to ``limit`` seconds.
+
+    No total timer: the watchdog ends the attempt. ``ceil_threshold`` is off:
+    aiohttp would otherwise round a timer longer than 5 s up to a whole second,
+    past the watchdog's tick, and a request still waiting for a connection
+    would look as if it may have been sent.
+    """
+    return aiohttp.ClientTimeout(
+        total=None, connect=limit, sock_connect=connect, ceil_threshold=math.inf
+    )

@@ -350,6 +350,33 @@ async def test_a_deadline_that_runs_out_while_connecting_says_so(blackhole_url: 
     assert client.statistics().in_flight == 0
 
 
+async def test_a_long_wait_for_a_connection_is_known_unsent(
+    fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    # One connection, held by someone else's slow request for longer than the
+    # attempt limit (over 5 s, where aiohttp would round its timers up to a whole
+    # second). The create waiting for it must end as "not sent", and be retried,
+    # not as "may have been sent" and ambiguous.
+    timeouts = Timeouts(deadline=30.0, attempt=5.5)
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http,
+        AxigenClient(fake_axigen.url, http_session=http, timeouts=timeouts, sleep=sleeps) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        await account.get_info(s)  # logged in before the pool is taken
+        fake_axigen.faults.delay("GET /api/", 6.5, count=1)
+        async with asyncio.timeout(20.0):
+            holder = asyncio.ensure_future(http.get(f"{fake_axigen.url}/api/"))
+            for _ in range(500):
+                if fake_axigen.in_flight:
+                    break
+                await asyncio.sleep(0.01)
+            alias = await account.create_temporary_alias(s)
+            (await holder).release()
+        assert client.statistics().retries == 1
+    assert [a.id for a in jane.temporary_aliases] == [alias.id]
+
+
 async def test_a_slow_attempt_of_a_read_is_retried(
     fake_axigen: FakeAxigen, jane: FakeAccount
 ) -> None:
