@@ -409,4 +409,5 @@ class AxigenClient:
 
     async def _logout(self, credentials: Credentials, sessid: str) -> None:
         if self._state is _State.OPEN:
+            self._check_loop()
             await self._logins.logout(credentials, sessid)

@@ -28,13 +28,14 @@ __all__ = ["Transport"]
 logger = logging.getLogger("axigen_async")
 
 _URL_CACHE_SIZE: Final = 256
-#: How much later than its connect timer the watchdog ends an attempt, so the
-#: two never race (a call may overrun its deadline by this much, at most).
+#: How much later than its connect timer the watchdog ends an attempt, so the two
+#: do not race (a call may overrun its deadline by this much, on a loop that
+#: keeps up; see Watchdog._expire for one that stalls).
 _TIMER_TICK: Final = 0.05
 
 
 class Transport:
-    """Sends requests on one aiohttp session (set as ``http`` when the client opens)."""
+    """Sends requests on one aiohttp session, given by :meth:`open` when the client opens."""
 
     def __init__(self, base_url: str, timeouts: Timeouts, clock: Callable[[], float]) -> None:
         self._base = base_url
@@ -88,12 +89,12 @@ class Transport:
         http, watchdog = self.http, self._watchdog
         assert http is not None
         assert watchdog is not None
+        watch = watchdog.watch(limit + _TIMER_TICK)
         debug = logger.isEnabledFor(logging.DEBUG)
         started = self._clock() if debug else 0.0
         self.requests += 1
         self.in_flight += 1
         failed: Attempt | None = None
-        watch = watchdog.watch(limit + _TIMER_TICK)
         try:
             # Awaited and released by hand rather than used in ``async with``, whose
             # context managers cost three more coroutines a call for the same end: a

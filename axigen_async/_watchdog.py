@@ -14,7 +14,11 @@ from __future__ import annotations
 import asyncio
 import math
 
-__all__ = ["Watch", "Watchdog"]
+__all__ = ["RECHECK_DELAY", "Watch", "Watchdog"]
+
+#: How long an overdue attempt that someone else is cancelling is given to end
+#: before the watchdog looks at it again.
+RECHECK_DELAY = 0.05
 
 
 class Watch:
@@ -75,7 +79,7 @@ class Watchdog:
         self._timer_at = when
 
     def _sweep(self) -> None:
-        """Cancel every overdue attempt; set the timer for the next limit, if any."""
+        """Expire every overdue attempt (a step later); set the timer for the next limit."""
         self._timer, self._timer_at = None, math.inf
         now = self._loop.time()
         earliest = math.inf
@@ -83,9 +87,28 @@ class Watchdog:
             if watch.expired:
                 continue
             if watch.expires <= now:
-                watch.expired = True
-                watch.task.cancel()
+                self._loop.call_soon(self._expire, watch)
             elif watch.expires < earliest:
                 earliest = watch.expires
         if earliest < math.inf:
             self._set_timer(earliest)
+
+    def _expire(self, watch: Watch) -> None:
+        """Cancel an overdue attempt, unless something else is already ending it.
+
+        Run one loop step after the sweep, so every timer due in the same step has
+        fired first: when aiohttp's connect timer (due a tick earlier, but both
+        late after the loop stalled) is cancelling the task, its timeout must end
+        the attempt, as "not sent"; a second cancellation would turn it into
+        ours, "may have been sent". Likewise the caller's own cancellation wins.
+        If the attempt goes on regardless, it is looked at again a tick later.
+        """
+        if watch.expired or watch not in self._watched:
+            return  # the attempt ended meanwhile
+        if watch.task.cancelling() > watch.cancelling:
+            recheck = self._loop.time() + RECHECK_DELAY
+            if recheck < self._timer_at:
+                self._set_timer(recheck)
+            return
+        watch.expired = True
+        watch.task.cancel()

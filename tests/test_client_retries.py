@@ -377,6 +377,76 @@ async def test_a_long_wait_for_a_connection_is_known_unsent(
     assert [a.id for a in jane.temporary_aliases] == [alias.id]
 
 
+async def test_a_stalled_loop_does_not_make_an_unsent_create_ambiguous(
+    fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    # The only connection is held; the create waits for it until its attempt
+    # limit. A callback blocking the loop across both the connect timer and the
+    # watchdog makes them fire in the same step: the create must still count as
+    # never sent, and be retried.
+    timeouts = Timeouts(deadline=10.0, attempt=0.5)
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http,
+        AxigenClient(fake_axigen.url, http_session=http, timeouts=timeouts, sleep=sleeps) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        await account.get_info(s)
+        fake_axigen.faults.delay("GET /api/", 1.2, count=1)
+        async with asyncio.timeout(10.0):
+            holder = asyncio.ensure_future(http.get(f"{fake_axigen.url}/api/"))
+            for _ in range(500):
+                if fake_axigen.in_flight:
+                    break
+                await asyncio.sleep(0.01)
+            asyncio.get_running_loop().call_later(0.45, time.sleep, 0.15)
+            alias = await account.create_temporary_alias(s)
+            (await holder).release()
+        assert client.statistics().retries >= 1
+    assert [a.id for a in jane.temporary_aliases] == [alias.id]
+
+
+async def test_a_timed_out_attempt_leaves_the_task_uncancelled(
+    fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    timeouts = Timeouts(deadline=10.0, attempt=0.2)
+    async with (
+        AxigenClient(fake_axigen.url, timeouts=timeouts, sleep=sleeps) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        await account.get_info(s)
+        fake_axigen.faults.delay(TEMPORARY_ALIASES, 1.0, count=1)
+        with pytest.raises(AmbiguousWriteError):
+            await account.create_temporary_alias(s)
+        task = asyncio.current_task()
+        assert task is not None
+        assert task.cancelling() == 0
+        # And the task can still be given a timeout of its own.
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(1.0)
+
+
+async def test_an_outer_timeout_ends_a_call_that_keeps_retrying(
+    fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    timeouts = Timeouts(deadline=30.0, attempt=0.1)
+    retry = RetryPolicy(attempts=1000)
+    async with (
+        AxigenClient(fake_axigen.url, timeouts=timeouts, retry=retry, sleep=sleeps) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        await account.get_info(s)
+        fake_axigen.faults.delay(INFO, 5.0)
+        # Every attempt times out and is retried; the caller's own timeout must
+        # still end the call as a TimeoutError, not be taken for an attempt's.
+        with pytest.raises(TimeoutError) as caught:
+            async with asyncio.timeout(0.35):
+                await account.get_info(s)
+        fake_axigen.faults.clear()
+    assert not isinstance(caught.value, RequestTimeoutError)
+    assert client.statistics().retries >= 2
+
+
 async def test_a_slow_attempt_of_a_read_is_retried(
     fake_axigen: FakeAxigen, jane: FakeAccount
 ) -> None:

@@ -35,18 +35,22 @@ async def test_an_attempt_past_its_limit_times_out_and_leaves_no_cancellation() 
     assert watchdog.watching == 0
 
 
-async def test_each_attempt_ends_at_its_own_limit() -> None:
-    watchdog = Watchdog(asyncio.get_running_loop())
-    ended: list[float] = []
+async def test_each_attempt_ends_at_its_own_limit_and_not_before() -> None:
+    loop = asyncio.get_running_loop()
+    watchdog = Watchdog(loop)
+    lasted: dict[float, float] = {}
 
     async def timed(limit: float) -> None:
+        started = loop.time()
         assert await _attempt(watchdog, limit) == "timed out"
-        ended.append(limit)
+        lasted[limit] = loop.time() - started
 
     # Registered longest first: the timer must move earlier for the later ones.
     async with asyncio.timeout(5.0):
         await asyncio.gather(*(timed(limit) for limit in (0.15, 0.1, 0.05, 0.01)))
-    assert ended == [0.01, 0.05, 0.1, 0.15]
+    assert sorted(lasted) == [0.01, 0.05, 0.1, 0.15]
+    assert all(lasted[limit] >= limit for limit in lasted)
+    assert watchdog.watching == 0
 
 
 async def test_someone_else_s_cancellation_goes_through() -> None:
@@ -65,12 +69,30 @@ async def test_a_cancellation_that_races_the_timeout_still_goes_through() -> Non
     watches: list[Watch] = []
     task = asyncio.ensure_future(_attempt(watchdog, 0.01, watches))
     await asyncio.sleep(0)
-    # Due at the very time of the watchdog's timer: both run before the task
-    # resumes, so it sees two cancellations, one of them not the watchdog's.
+    # Due at the very time of the watchdog's timer: the other cancellation is
+    # already under way when the watchdog acts, so the watchdog leaves it be.
     loop.call_at(watches[0].expires, task.cancel)
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(asyncio.shield(task), timeout=5.0)
-    assert watches[0].expired
+    assert not watches[0].expired
+    assert watchdog.watching == 0
+
+
+async def test_a_timeout_is_not_claimed_when_another_cancellation_came_too() -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    watch = Watch(task, 0.0)
+    # As when the watchdog cancelled and someone else did as well.
+    watch.expired = True
+    task.cancel()
+    task.cancel()
+    try:
+        await asyncio.sleep(5.0)
+    except asyncio.CancelledError:
+        claimed = watch.timed_out()
+    assert not claimed
+    assert task.cancelling() == 1  # the other cancellation is still pending
+    task.uncancel()
 
 
 async def test_an_outer_timeout_is_not_mistaken_for_the_attempt_s() -> None:
