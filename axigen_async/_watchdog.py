@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import math
+from typing import Final
 
 __all__ = ["RECHECK_DELAY", "Watch", "Watchdog"]
 
 #: How long an overdue attempt that someone else is cancelling is given to end
 #: before the watchdog looks at it again.
-RECHECK_DELAY = 0.05
+RECHECK_DELAY: Final = 0.05
 
 
 class Watch:
