@@ -164,6 +164,28 @@ async def test_a_client_from_another_event_loop_is_a_runtime_error(
     assert "another event loop" in str(errors[0])
 
 
+async def test_a_session_closed_from_another_event_loop_is_a_runtime_error(
+    client: AxigenClient, fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    session = client.session(BasicAuth(EMAIL, PASSWORD))
+    await account.get_info(session)  # logged in: closing it means logging out
+    errors: list[BaseException] = []
+
+    def close_elsewhere() -> None:
+        try:
+            asyncio.run(session.close())
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=close_elsewhere)
+    thread.start()
+    thread.join(timeout=30)
+    assert len(errors) == 1
+    assert "another event loop" in str(errors[0])
+    assert client.statistics().in_flight == 0
+    assert fake_axigen.route_counts["POST /api/v1/logout"] == 0
+
+
 async def test_a_client_never_closed_warns(fake_axigen: FakeAxigen, jane: FakeAccount) -> None:
     client = AxigenClient(fake_axigen.url)
     await client.__aenter__()
