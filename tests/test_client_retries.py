@@ -36,6 +36,41 @@ TEMPORARY_ALIASES = "POST /api/v1/account/temporaryaliases"
 SIGNATURES = "POST /api/v1/account/signatures"
 
 
+async def _until_busy(fake_axigen: FakeAxigen) -> None:
+    """Wait (2 s at most) until the fake server is handling a request."""
+    for _ in range(200):
+        if fake_axigen.in_flight:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the fake server never saw the request")
+
+
+async def _create_while_the_only_connection_is_held(
+    fake_axigen: FakeAxigen, sleeps: Sleeps, *, attempt: float, hold: float, stall: float = 0.0
+) -> tuple[str, int]:
+    """Create a temporary alias while someone else's slow request holds the one connection.
+
+    ``stall`` blocks the loop for that long just before the create's attempt
+    limit runs out. Returns the alias id and the client's retry count.
+    """
+    timeouts = Timeouts(deadline=30.0, attempt=attempt)
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http,
+        AxigenClient(fake_axigen.url, http_session=http, timeouts=timeouts, sleep=sleeps) as client,
+        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
+    ):
+        await account.get_info(s)  # logged in before the connection is taken
+        fake_axigen.faults.delay("GET /api/", hold, count=1)
+        async with asyncio.timeout(hold + 10.0):
+            holder = asyncio.ensure_future(http.get(f"{fake_axigen.url}/api/"))
+            await _until_busy(fake_axigen)
+            if stall:
+                asyncio.get_running_loop().call_later(attempt - 0.05, time.sleep, stall)
+            alias = await account.create_temporary_alias(s)
+            (await holder).release()
+        return alias.id, client.statistics().retries
+
+
 async def test_a_503_then_success_is_retried_once(
     session: AccountSession, fake_axigen: FakeAxigen, client: AxigenClient, sleeps: Sleeps
 ) -> None:
@@ -287,10 +322,7 @@ async def test_cancelling_a_call_gives_its_connection_back(
         await account.get_info(s)
         fake_axigen.faults.delay(INFO, 1.0, count=1)
         slow = asyncio.ensure_future(account.get_info(s))
-        for _ in range(200):
-            if fake_axigen.in_flight:
-                break
-            await asyncio.sleep(0.005)
+        await _until_busy(fake_axigen)
         slow.cancel()
         with pytest.raises(asyncio.CancelledError):
             await slow
@@ -353,56 +385,27 @@ async def test_a_deadline_that_runs_out_while_connecting_says_so(blackhole_url: 
 async def test_a_long_wait_for_a_connection_is_known_unsent(
     fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
 ) -> None:
-    # One connection, held by someone else's slow request for longer than the
-    # attempt limit (over 5 s, where aiohttp would round its timers up to a whole
-    # second). The create waiting for it must end as "not sent", and be retried,
-    # not as "may have been sent" and ambiguous.
-    timeouts = Timeouts(deadline=30.0, attempt=5.5)
-    async with (
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http,
-        AxigenClient(fake_axigen.url, http_session=http, timeouts=timeouts, sleep=sleeps) as client,
-        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
-    ):
-        await account.get_info(s)  # logged in before the pool is taken
-        fake_axigen.faults.delay("GET /api/", 6.5, count=1)
-        async with asyncio.timeout(20.0):
-            holder = asyncio.ensure_future(http.get(f"{fake_axigen.url}/api/"))
-            for _ in range(500):
-                if fake_axigen.in_flight:
-                    break
-                await asyncio.sleep(0.01)
-            alias = await account.create_temporary_alias(s)
-            (await holder).release()
-        assert client.statistics().retries == 1
-    assert [a.id for a in jane.temporary_aliases] == [alias.id]
+    # The attempt limit is over 5 s, where aiohttp would round its timers up to a
+    # whole second. The create waiting for the connection must end as "not
+    # sent", and be retried, not as "may have been sent" and ambiguous.
+    alias_id, retries = await _create_while_the_only_connection_is_held(
+        fake_axigen, sleeps, attempt=5.5, hold=6.5
+    )
+    assert retries == 1
+    assert [a.id for a in jane.temporary_aliases] == [alias_id]
 
 
 async def test_a_stalled_loop_does_not_make_an_unsent_create_ambiguous(
     fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
 ) -> None:
-    # The only connection is held; the create waits for it until its attempt
-    # limit. A callback blocking the loop across both the connect timer and the
+    # A callback blocking the loop across both the connect timer and the
     # watchdog makes them fire in the same step: the create must still count as
     # never sent, and be retried.
-    timeouts = Timeouts(deadline=10.0, attempt=0.5)
-    async with (
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http,
-        AxigenClient(fake_axigen.url, http_session=http, timeouts=timeouts, sleep=sleeps) as client,
-        client.session(BasicAuth(EMAIL, PASSWORD)) as s,
-    ):
-        await account.get_info(s)
-        fake_axigen.faults.delay("GET /api/", 1.2, count=1)
-        async with asyncio.timeout(10.0):
-            holder = asyncio.ensure_future(http.get(f"{fake_axigen.url}/api/"))
-            for _ in range(500):
-                if fake_axigen.in_flight:
-                    break
-                await asyncio.sleep(0.01)
-            asyncio.get_running_loop().call_later(0.45, time.sleep, 0.15)
-            alias = await account.create_temporary_alias(s)
-            (await holder).release()
-        assert client.statistics().retries >= 1
-    assert [a.id for a in jane.temporary_aliases] == [alias.id]
+    alias_id, retries = await _create_while_the_only_connection_is_held(
+        fake_axigen, sleeps, attempt=0.5, hold=1.2, stall=0.15
+    )
+    assert retries >= 1
+    assert [a.id for a in jane.temporary_aliases] == [alias_id]
 
 
 async def test_a_timed_out_attempt_leaves_the_task_uncancelled(
@@ -486,10 +489,7 @@ async def test_a_write_still_waiting_for_a_connection_was_never_sent(
                 # Hold the pool's only connection with a slow request of our own.
                 fake_axigen.faults.delay("GET /api/", 0.6, count=1)
                 holder = asyncio.ensure_future(http.get(f"{fake_axigen.url}/api/"))
-                for _ in range(200):
-                    if fake_axigen.in_flight:
-                        break
-                    await asyncio.sleep(0.005)
+                await _until_busy(fake_axigen)
                 with pytest.raises(ConnectTimeoutError):
                     await account.create_temporary_alias(s)
                 (await holder).release()
