@@ -2,9 +2,12 @@
 
 Responsibility: for one account's session and its wanted settings, compute the
 changes (vacation merged over the current one, signatures ensured by name, contact
-info merged over the current one) and, unless it is a dry run, make exactly those.
-Must not: re-send a create (the library never does), or write a signature whose
-name is ambiguous (present more than once).
+info merged over the current one, temporary aliases created up to a minimum within
+the account's limit) and, unless it is a dry run, make exactly those.
+Must not: re-send a create (the library never does), create anything after a create
+whose outcome is unknown, write a signature whose name is ambiguous (present more
+than once), delete a temporary alias, or send a create the account's restrictions
+refuse.
 """
 
 from __future__ import annotations
@@ -18,15 +21,25 @@ from axigen_async import AccountSession
 from axigen_async.api import account
 from axigen_async.bulk import is_connect_error
 from axigen_async.cli._spec import AccountSpec, Spec
-from axigen_async.models.account import NewSignature, SignatureSummary, SignatureUpdate
+from axigen_async.models.account import (
+    AccountInfo,
+    NewSignature,
+    SignatureSummary,
+    SignatureUpdate,
+)
 
 
 @attrs.frozen
 class Change:
-    """One write: ``kind`` is vacation, contactInfo, signature.create or signature.update."""
+    """One write (or, in a dry run, one planned write).
+
+    ``kind`` is vacation, contactInfo, signature.create, signature.update or
+    temporaryAlias.create.
+    """
 
     kind: str
-    #: The changed fields, or the signature's name.
+    #: The changed fields, the signature's name, or the new temporary alias's address
+    #: ("1 of 2" in a dry run, where the server has not picked one).
     detail: str
 
     def as_json(self) -> dict[str, str]:
@@ -81,6 +94,8 @@ class _Applier:
             await self._signatures(self.wanted.signatures)
         if self.wanted.contact is not None:
             await self._contact(self.wanted.contact)
+        if self.wanted.temporary_aliases_minimum is not None:
+            await self._temporary_aliases(self.wanted.temporary_aliases_minimum)
         return ApplyResult(tuple(self.made), tuple(self.conflicts))
 
     async def _vacation(self, fields: dict[str, Any] | Any) -> None:
@@ -128,6 +143,38 @@ class _Applier:
         if not self.dry_run:
             await account.update_contact_info(self.session, target)
         self.made.append(Change("contactInfo", _changed_fields(current, target, list(fields))))
+
+    async def _temporary_aliases(self, minimum: int) -> None:
+        if minimum == 0:
+            return  # nothing can be missing: no read needed
+        present = len(await account.list_temporary_aliases(self.session))
+        missing = minimum - present
+        if missing <= 0:
+            return
+        refusal = _temporary_alias_refusal(await account.get_info(self.session), minimum, present)
+        if refusal is not None:
+            self.conflicts.append(refusal)
+            return
+        # One at a time: an AmbiguousWriteError (or any failure) ends the account
+        # there, so nothing is created after a create whose outcome is unknown.
+        for number in range(1, missing + 1):
+            if self.dry_run:
+                detail = f"{number} of {missing}"
+            else:
+                detail = (await account.create_temporary_alias(self.session)).email_address
+            self.made.append(Change("temporaryAlias.create", detail))
+
+
+def _temporary_alias_refusal(info: AccountInfo, minimum: int, present: int) -> str | None:
+    """The conflict to report instead of creates the server would refuse (403), if any."""
+    limits = info.restrictions.temporary_aliases
+    wanted = f"temporary aliases: wanted at least {minimum}, has {present}"
+    if not limits.enabled:
+        return f"{wanted}, but the feature is disabled for this account; none created"
+    if minimum > limits.max_number_of_aliases:
+        most = limits.max_number_of_aliases
+        return f"{wanted}, but the account allows at most {most}; none created"
+    return None
 
 
 def make_operation(

@@ -2,10 +2,16 @@
 
 Responsibility: read and validate the SPEC through explicit field tables (wire name,
 model field, expected type) and answer, for one account, the wanted vacation fields,
-signatures and contact fields, with its overrides applied: an account's vacation and
-contact fields merge field by field over the top-level ones, its signatures replace
-the top-level list.
+signatures, contact fields and minimum number of temporary aliases, with its overrides
+applied: an account's vacation and contact fields merge field by field over the
+top-level ones, its signatures replace the top-level list, its temporaryAliases
+replace the top-level one.
 Must not: touch the network, or use the library's converter.
+
+Naming: ``temporaryAliases`` is the name of the documentation's section and of the
+``restrictions.temporaryAliases`` object of the account info; the documentation has
+no request field for "how many", since a create takes no body and the server picks
+the address, so ``minimum`` is this tool's own name, not Axigen's.
 """
 
 from __future__ import annotations
@@ -82,7 +88,9 @@ CONTACT_FIELDS: Mapping[str, str] = {
 }
 
 SIGNATURE_KEYS = ("name", "type", "body")
-_SETTING_KEYS = ("vacation", "signatures", "contactInfo")
+#: The keys of ``temporaryAliases`` (``minimum`` is ours: Axigen names no such field).
+TEMPORARY_ALIAS_KEYS = ("minimum",)
+_SETTING_KEYS = ("vacation", "signatures", "contactInfo", "temporaryAliases")
 
 
 @attrs.frozen
@@ -94,17 +102,25 @@ class AccountSpec:
     signatures: tuple[NewSignature, ...] | None = None
     #: ContactInfo model fields to set.
     contact: Mapping[str, str] | None = None
+    #: The fewest temporary aliases the account should have (never deletes any).
+    temporary_aliases_minimum: int | None = None
 
     def over(self, base: AccountSpec) -> AccountSpec:
         """This account's settings over ``base``, the top level.
 
         Vacation and contact fields merge field by field (this spec's win); this
-        spec's signatures, when it has any, replace ``base``'s list as a whole.
+        spec's signatures, when it has any, replace ``base``'s list as a whole, and
+        its temporary alias minimum, when it has one, replaces ``base``'s.
         """
         return AccountSpec(
             vacation=_merged(base.vacation, self.vacation),
             signatures=self.signatures if self.signatures is not None else base.signatures,
             contact=_merged(base.contact, self.contact),
+            temporary_aliases_minimum=(
+                self.temporary_aliases_minimum
+                if self.temporary_aliases_minimum is not None
+                else base.temporary_aliases_minimum
+            ),
         )
 
 
@@ -181,10 +197,15 @@ def _account_spec(document: Mapping[str, object], prefix: str) -> AccountSpec:
     vacation = document.get("vacation")
     signatures = document.get("signatures")
     contact = document.get("contactInfo")
+    temporary = document.get("temporaryAliases")
+    minimum = (
+        None if temporary is None else _temporary_aliases(temporary, prefix + "temporaryAliases")
+    )
     return AccountSpec(
         vacation=None if vacation is None else _vacation(vacation, prefix + "vacation"),
         signatures=None if signatures is None else _signatures(signatures, prefix + "signatures"),
         contact=None if contact is None else _contact(contact, prefix + "contactInfo"),
+        temporary_aliases_minimum=minimum,
     )
 
 
@@ -238,3 +259,17 @@ def _contact(value: object, where: str) -> dict[str, str]:
         raise SpecError(f"{where}: expected an object")
     _no_unknown(value, tuple(CONTACT_FIELDS), where)
     return {CONTACT_FIELDS[key]: _text(raw, f"{where}.{key}") for key, raw in value.items()}
+
+
+def _temporary_aliases(value: object, where: str) -> int:
+    if not isinstance(value, dict):
+        raise SpecError(f'{where}: expected an object such as {{"minimum": 1}}')
+    _no_unknown(value, TEMPORARY_ALIAS_KEYS, where)
+    if "minimum" not in value:
+        raise SpecError(f"{where}: missing minimum")
+    minimum = value["minimum"]
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
+        raise SpecError(
+            f"{where}.minimum: expected a whole number of 0 or more, got {json.dumps(minimum)}"
+        )
+    return minimum
