@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import os
 import random
 import ssl as ssl_module
 import time
@@ -91,8 +92,11 @@ class AxigenClient:
         pool_size: the most connections open at once (aiohttp ``limit``).
         timeouts: the per-call deadline and per-attempt time-outs.
         retry: which failures are retried and how.
-        ssl: an ``ssl.SSLContext``, True for the default verification, or False
-            to turn verification off (never do that outside a test bench).
+        ssl: how the server's certificate is checked: True (the default) against
+            the system's trusted authorities; the path of a PEM file of the
+            authorities to trust instead (a private CA); an ``ssl.SSLContext``
+            of your own; or False to turn verification off, which logs a warning
+            (never do that outside a test bench).
         user_agent: the ``User-Agent`` header.
         http_session: an ``aiohttp.ClientSession`` you own. The client uses it and
             never closes it; then ``pool_size``, ``ssl`` and ``user_agent`` do not
@@ -110,7 +114,7 @@ class AxigenClient:
         pool_size: int = 100,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
-        ssl: ssl_module.SSLContext | bool = True,
+        ssl: ssl_module.SSLContext | bool | str | os.PathLike[str] = True,
         user_agent: str | None = None,
         http_session: aiohttp.ClientSession | None = None,
         max_concurrent_logins: int = 20,
@@ -130,10 +134,12 @@ class AxigenClient:
         if http_session is not None and user_agent is not None:
             raise ValueError("with your own http_session, set the User-Agent on that session")
         self._base = str(url).rstrip("/")
+        # With the caller's own session its connector's TLS settings apply, not these.
+        tls = _tls_setting(ssl, self._base) if http_session is None else True
         self._pool_size = pool_size
         self._timeouts = timeouts if timeouts is not None else Timeouts()
         self._retry = retry if retry is not None else RetryPolicy()
-        self._ssl = ssl
+        self._ssl = tls
         self._user_agent = user_agent or f"axigen-async/{__version__} aiohttp/{aiohttp.__version__}"
         self._http = http_session
         self._owns_http = http_session is None
@@ -411,3 +417,27 @@ class AxigenClient:
         if self._state is _State.OPEN:
             self._check_loop()
             await self._logins.logout(credentials, sessid)
+
+
+def _tls_setting(
+    ssl: ssl_module.SSLContext | bool | str | os.PathLike[str], base_url: str
+) -> ssl_module.SSLContext | bool:
+    """The ``ssl`` option as aiohttp takes it: a CA file becomes a context trusting it.
+
+    Raises:
+        ValueError: the CA file cannot be read or holds no certificate.
+    """
+    if isinstance(ssl, bool | ssl_module.SSLContext):
+        if ssl is False:
+            logger.warning(
+                "TLS certificate verification is off for %s: anyone on the network "
+                "path can read and change this client's traffic, passwords included",
+                base_url,
+            )
+        return ssl
+    path = os.fspath(ssl)
+    try:
+        return ssl_module.create_default_context(cafile=path)
+    except (OSError, ssl_module.SSLError) as error:
+        reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
+        raise ValueError(f"ssl: cannot use {path!r} as a CA file: {reason}") from None

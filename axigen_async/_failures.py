@@ -7,7 +7,7 @@ no I/O and holds no state.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 
@@ -59,6 +59,27 @@ def ambiguous_write(
     )
 
 
+#: OpenSSL's verify codes for a certificate issued to another host name or address.
+_NAME_MISMATCH: Final = frozenset({62, 64})
+
+
+def _tls_reason(error: aiohttp.ClientSSLError) -> str:
+    """Why a TLS handshake failed, in the words of the ssl module, for the error message."""
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        cause = error.certificate_error
+        reason = getattr(cause, "verify_message", None) or getattr(cause, "reason", None)
+        reason = str(reason or type(cause).__name__).rstrip(".")
+        if getattr(cause, "verify_code", None) in _NAME_MISMATCH:
+            return f"the server's certificate is for another name ({reason}); check base_url"
+        return (
+            f"the server's certificate is not trusted ({reason}); "
+            "pass its CA as ssl='ca.pem' or an ssl.SSLContext"
+        )
+    cause = error.os_error if isinstance(error, aiohttp.ClientConnectorError) else None
+    reason = getattr(cause, "reason", None) or type(cause or error).__name__
+    return f"the TLS handshake failed ({reason})"
+
+
 def transport_failure(request: ApiRequest, error: aiohttp.ClientError, attempts: int) -> Attempt:
     """Classify an aiohttp failure.
 
@@ -67,7 +88,7 @@ def transport_failure(request: ApiRequest, error: aiohttp.ClientError, attempts:
     """
     context = _context(request, attempts)
     if isinstance(error, aiohttp.ClientSSLError):
-        tls = exc.ConnectError(f"TLS failure: {type(error).__name__}", **context)
+        tls = exc.ConnectError(f"TLS failure: {_tls_reason(error)}", **context)
         return Attempt(tls, Failure.NOT_SENT, final=True)
     if isinstance(error, aiohttp.ConnectionTimeoutError):
         connect = exc.ConnectTimeoutError("no connection within the time allowed", **context)

@@ -1,7 +1,7 @@
 """What every subcommand shares: output streams, usage errors, logging and the client.
 
 Responsibility: build the ``AxigenClient`` from the common flags (``--url``,
-``--timeout``, ``--insecure``) and the embedder's client options, set up logging to
+``--timeout``, ``--ca-file``, ``--insecure``) and the embedder's client options, set up logging to
 stderr for ``-v``, and define the usage error that maps to exit status 2.
 Must not: log or print a secret (a bad ``--url`` is described, never echoed).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import ssl
 from collections.abc import Mapping
 from typing import Any, TextIO
 
@@ -52,6 +53,10 @@ def build_client(
     if problem is not None:
         raise UsageError(f"--url: {problem}")
     options: dict[str, Any] = {"ssl": not args.insecure, "pool_size": max(args.concurrency, 1)}
+    if args.ca_file is not None:
+        if args.insecure:
+            raise UsageError("--ca-file and --insecure contradict each other: choose one")
+        options["ssl"] = _trusting(args.ca_file)
     if args.timeout is not None:
         if args.timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
@@ -67,6 +72,16 @@ def build_client(
             "--url: not a URL the client accepts; expected http(s)://host[:port] "
             "with no credentials, query or fragment"
         ) from None
+
+
+def _trusting(ca_file: str) -> ssl.SSLContext:
+    """A TLS context that trusts the CA certificates in ``ca_file``."""
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except ssl.SSLError:  # before OSError, of which it is a kind
+        raise UsageError("--ca-file: it holds no PEM certificate") from None
+    except OSError as error:
+        raise UsageError(f"--ca-file: cannot read it ({error.strerror})") from None
 
 
 def setup_logging(verbosity: int, stream: TextIO) -> logging.Handler:

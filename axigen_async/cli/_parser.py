@@ -81,6 +81,9 @@ def _common(*, url_required: bool) -> RedactingParser:
         "--timeout", type=float, default=None, metavar="SECONDS", help="deadline of each call"
     )
     group.add_argument(
+        "--ca-file", metavar="PEM", help="trust the CA certificates in this file (a private CA)"
+    )
+    group.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (test benches)"
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress display")
