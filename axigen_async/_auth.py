@@ -7,7 +7,9 @@ builds the ``Authorization`` header once per credential. No I/O.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+from collections.abc import Mapping
 
 import attrs
 
@@ -92,3 +94,28 @@ class BearerAuth:
 
 
 Credentials = BasicAuth | BearerAuth
+
+
+def header_secrets(headers: Mapping[str, str] | None) -> tuple[str, ...]:
+    """The secret values in a request's headers, to scrub from text that may echo them.
+
+    The credentials of the ``Authorization`` value (and, for Basic, the password
+    inside them) and the session id. Only called on error paths.
+    """
+    if not headers:
+        return ()
+    found: list[str] = []
+    scheme, _, credentials = headers.get("Authorization", "").partition(" ")
+    if credentials:
+        found.append(credentials)
+        if scheme == "Basic":
+            try:
+                decoded = base64.b64decode(credentials, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                pass
+            else:
+                found.append(decoded.partition(":")[2])
+    sessid = headers.get(SESSION_HEADER)
+    if sessid:
+        found.append(sessid)
+    return tuple(secret for secret in found if secret)

@@ -14,11 +14,17 @@ from typing import Final
 
 from axigen_async import _json
 from axigen_async import exceptions as exc
-from axigen_async._auth import LOGIN_PATH, LOGOUT_PATH, SESSION_HEADER, Credentials
+from axigen_async._auth import (
+    LOGIN_PATH,
+    LOGOUT_PATH,
+    SESSION_HEADER,
+    Credentials,
+    header_secrets,
+)
 from axigen_async._failures import Attempt, deadline_error
 from axigen_async._retry import Failure, parse_retry_after
 from axigen_async._transport import Transport
-from axigen_async._wire import ApiRequest, RetryClass, api_error
+from axigen_async._wire import ApiRequest, RetryClass, api_error, body_excerpt
 
 __all__ = ["Logins", "acquire_within"]
 
@@ -84,10 +90,9 @@ class Logins:
         assert slots is not None
         await acquire_within(slots, deadline, self._clock, LOGIN)
         failed: Attempt | None = None
+        headers = {"Authorization": credentials.authorization}
         try:
-            raw = await self._transport.send(
-                LOGIN, {"Authorization": credentials.authorization}, deadline, 1
-            )
+            raw = await self._transport.send(LOGIN, headers, deadline, 1)
         except Attempt as caught:
             failed = caught
         finally:
@@ -109,7 +114,9 @@ class Logins:
             )
         if raw.status >= 300:
             retry_after = parse_retry_after(raw.retry_after)
-            error = api_error(LOGIN, raw, attempts=1, retry_after=retry_after)
+            error = api_error(
+                LOGIN, raw, attempts=1, retry_after=retry_after, secrets=header_secrets(headers)
+            )
             if raw.status in self._retry_statuses:
                 # Refused before it ran, so not a password attempt: the calling
                 # operation, which was not sent either, may try again.
@@ -124,6 +131,7 @@ class Logins:
                 url=LOGIN_PATH,
                 status=raw.status,
                 attempts=1,
+                body_excerpt=body_excerpt(raw.body, header_secrets(headers)),
             )
         self.succeeded += 1
         return sessid

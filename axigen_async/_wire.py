@@ -8,8 +8,9 @@ so every rule here is tested without a network or an event loop.
 from __future__ import annotations
 
 import enum
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -49,6 +50,9 @@ class ApiRequest:
     #: A DELETE whose retry may find the resource already gone: a 404 after a
     #: re-send then means the first attempt did the work.
     missing_after_retry_is_success: bool = False
+    #: Secret values the body carries (a password change's passwords), scrubbed from
+    #: any excerpt of the answer, since a server may quote what it was sent.
+    secrets: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
     #: The encoded path and query, as sent and as shown in logs and errors (it
     #: never holds a secret). Computed once, since every attempt and log line uses it.
     target: str = attrs.field(init=False, eq=False, repr=False)
@@ -137,10 +141,45 @@ def error_class(status: int) -> type[exc.ApiError]:
     return _STATUS_ERRORS.get(status, exc.ApiError)
 
 
-def body_excerpt(body: bytes) -> str:
-    """A short, printable excerpt of an answer's body for error messages."""
-    text = body[: exc.BODY_EXCERPT_LIMIT].decode("utf-8", "replace")
-    return " ".join(text.split())
+REDACTED = "<redacted>"
+
+# What an answer may echo of a request's credentials: a proxy's error page or a
+# debug dump quoting headers, a JSON body naming a session id. The value after a
+# key that names a secret, quoted or bare ("sessid": "...", X-Axigen-Session: ...)...
+_SECRET_FIELD = re.compile(
+    r"""(["']?(?<![\w-])(?:sessid|x-axigen-session|x-axigen-security-token|securitytoken"""
+    r"""|authorization|password|newpassword|oldpassword|token|access_token|_h)["']?\s*[:=]\s*)"""
+    r"""("[^"]*"|'[^']*'|(?:(?:basic|bearer)\s+)?[^\s,;&<>"'}]+)""",
+    re.IGNORECASE,
+)
+# ... and a credential after its scheme, wherever it stands ("Basic dXNlcjpw..."): a
+# token of 8 or more characters with one that is not a lower-case letter, so that
+# prose ("basic information") is left alone.
+_SCHEME_VALUE = re.compile(
+    r"(?<![\w-])((?i:basic|bearer))(\s+)(?=[a-z]*[A-Z0-9+/._~-])[A-Za-z0-9+/._~-]{8,}=*"
+)
+# Read past the excerpt's end, so a secret cut by it is still recognized whole.
+_SCRUB_WINDOW = 4096
+
+
+def body_excerpt(body: bytes, secrets: Iterable[str] = ()) -> str:
+    """A short, printable excerpt of an answer's body for error messages, with secrets removed.
+
+    ``secrets`` are values the request carried (passwords, the credentials of its
+    ``Authorization`` header, its session id); they and anything that looks like
+    a credential (a ``Basic`` or ``Bearer`` value, the value of a key such as
+    ``sessid`` or ``password``) become ``<redacted>``.
+    """
+    if not body:
+        return ""
+    text = body[: exc.BODY_EXCERPT_LIMIT + _SCRUB_WINDOW].decode("utf-8", "replace")
+    for secret in sorted(secrets, key=len, reverse=True):  # a longer secret may hold a shorter
+        if secret:
+            text = text.replace(secret, REDACTED)
+    text = " ".join(text.split())
+    text = _SECRET_FIELD.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _SCHEME_VALUE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+    return text[: exc.BODY_EXCERPT_LIMIT]
 
 
 def api_error(
@@ -149,16 +188,23 @@ def api_error(
     *,
     attempts: int,
     retry_after: float | None = None,
+    secrets: Iterable[str] = (),
 ) -> exc.ApiError:
-    """Map an error answer to its exception, with context and no secrets."""
+    """Map an error answer to its exception, with context and no secrets.
+
+    ``secrets`` are the values of the request's headers to scrub from the body's
+    excerpt, beside those the request itself names.
+    """
     cls = error_class(response.status)
     message = f"Axigen answered {response.status}"
+    if 300 <= response.status < 400:
+        message += ", a redirect, which is not followed (check base_url: http or https, host, port)"
     kwargs: dict[str, Any] = {
         "method": request.method,
         "url": request.target,
         "status": response.status,
         "attempts": attempts,
-        "body_excerpt": body_excerpt(response.body),
+        "body_excerpt": body_excerpt(response.body, (*request.secrets, *secrets)),
     }
     if cls is exc.RateLimitError:
         return exc.RateLimitError(message, retry_after=retry_after, **kwargs)

@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from axigen_async import BasicAuth, BearerAuth
+from axigen_async._auth import header_secrets
 
 
 def test_basic_header_is_rfc7617_base64_of_user_and_password() -> None:
@@ -62,3 +63,13 @@ def test_bearer_refuses_tokens_it_cannot_send(token: str) -> None:
 def test_with_password_keeps_the_user() -> None:
     changed = BasicAuth("jane@example.com", "old").with_password("new")
     assert changed == BasicAuth("jane@example.com", "new")
+
+
+def test_header_secrets_are_the_credentials_the_password_and_the_session_id() -> None:
+    basic = BasicAuth("user@example.com", "hunter2")
+    token = basic.authorization.partition(" ")[2]
+    headers = {"Authorization": basic.authorization, "X-Axigen-Session": "s-42", "X": "y"}
+    assert header_secrets(headers) == (token, "hunter2", "s-42")
+    assert header_secrets({"Authorization": BearerAuth("tok.en").authorization}) == ("tok.en",)
+    assert header_secrets(None) == ()
+    assert header_secrets({"Authorization": "Basic !!not-base64"}) == ("!!not-base64",)

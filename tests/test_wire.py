@@ -18,6 +18,7 @@ from axigen_async._wire import (
     RetryClass,
     api_error,
     api_path,
+    body_excerpt,
     encode_multipart,
     encode_segment,
 )
@@ -129,3 +130,84 @@ def test_a_request_body_never_shows_in_its_repr() -> None:
         "POST", "/api/v1/account/password/reset", RetryClass.NOT_IDEMPOTENT, body=b"hunter2"
     )
     assert "hunter2" not in repr(request)
+
+
+# --- excerpts never carry a secret -------------------------------------------------------
+
+BASIC = "dXNlckBleGFtcGxlLmNvbTpodW50ZXIy"  # user@example.com:hunter2
+
+
+@pytest.mark.parametrize(
+    ("body", "excerpt"),
+    [
+        pytest.param(
+            b'{"sessid": "s3ss10n-id", "ok": true}',
+            '{"sessid": <redacted>, "ok": true}',
+            id="json-session-id",
+        ),
+        pytest.param(
+            f"<pre>Authorization: Basic {BASIC}\r\nX-Axigen-Session: abc123</pre>".encode(),
+            "<pre>Authorization: <redacted> X-Axigen-Session: <redacted></pre>",
+            id="echoed-headers",
+        ),
+        pytest.param(
+            b"proxy saw BEARER eyJhbGciOiJIUzI1NiJ9.e30.sig and dropped it",
+            "proxy saw BEARER <redacted> and dropped it",
+            id="bearer-anywhere",
+        ),
+        pytest.param(
+            b'{"error": "bad", "newPassword": "p w", "oldPassword":\'q\'}',
+            '{"error": "bad", "newPassword": <redacted>, "oldPassword":<redacted>}',
+            id="password-fields",
+        ),
+        pytest.param(b"?_h=cookie-session&x=1", "?_h=<redacted>&x=1", id="cookie-session-query"),
+        pytest.param(
+            b"basic information: a Bearer authentication problem",
+            "basic information: a Bearer authentication problem",
+            id="prose-is-left-alone",
+        ),
+    ],
+)
+def test_an_excerpt_redacts_what_looks_like_a_credential(body: bytes, excerpt: str) -> None:
+    assert body_excerpt(body) == excerpt
+
+
+def test_an_excerpt_redacts_the_secrets_it_is_given_wherever_they_stand() -> None:
+    body = b"<td>hunter2</td><td>s3ss10n</td> the password hunter2 is wrong"
+    excerpt = body_excerpt(body, ("hunter2", "s3ss10n"))
+    assert excerpt == "<td><redacted></td><td><redacted></td> the password <redacted> is wrong"
+
+
+def test_a_secret_cut_by_the_excerpts_end_is_still_redacted() -> None:
+    secret = "Z" * 50
+    body = b"x" * (exc.BODY_EXCERPT_LIMIT - 5) + secret.encode() + b" more"
+    excerpt = body_excerpt(body, (secret,))
+    assert excerpt == "x" * (exc.BODY_EXCERPT_LIMIT - 5) + "<reda"
+
+
+def test_a_longer_secret_is_redacted_before_a_shorter_one_inside_it() -> None:
+    assert body_excerpt(b"[abcdef]", ("abc", "abcdef")) == "[<redacted>]"
+
+
+def test_an_error_excerpt_redacts_the_request_secrets_and_the_given_ones() -> None:
+    request = ApiRequest(
+        "POST",
+        "/api/v1/account/password/set",
+        RetryClass.NOT_IDEMPOTENT,
+        body=b'{"newPassword":"N3w-pass"}',
+        secrets=("N3w-pass",),
+    )
+    raw = RawResponse(400, b"N3w-pass is too weak for user; session s-1 kept")
+    error = api_error(request, raw, attempts=1, secrets=("s-1",))
+    assert error.body_excerpt == "<redacted> is too weak for user; session <redacted> kept"
+    assert "N3w-pass" not in repr(request)
+
+
+def test_a_redirect_says_it_is_not_followed() -> None:
+    request = ApiRequest("GET", "/api/v1/account/info", RetryClass.SAFE)
+    error = api_error(request, RawResponse(302, b""), attempts=1)
+    assert type(error) is exc.ApiError
+    assert error.message == (
+        "Axigen answered 302, a redirect, which is not followed "
+        "(check base_url: http or https, host, port)"
+    )

@@ -12,7 +12,7 @@ from typing import Any, Final, TypeVar
 
 from axigen_async import _json
 from axigen_async._converter import converter, readable_errors
-from axigen_async._wire import ApiRequest, RawResponse, RetryClass
+from axigen_async._wire import ApiRequest, RawResponse, RetryClass, body_excerpt
 from axigen_async.exceptions import ResponseValidationError
 
 __all__ = ["json_request", "structure", "structure_list", "to_wire"]
@@ -29,10 +29,20 @@ def to_wire(value: object) -> dict[str, Any]:
 
 
 def json_request(
-    method: str, path: str, retry_class: RetryClass, body: dict[str, Any]
+    method: str,
+    path: str,
+    retry_class: RetryClass,
+    body: dict[str, Any],
+    *,
+    secrets: tuple[str, ...] = (),
 ) -> ApiRequest:
-    """A request whose body is ``body`` as JSON, encoded once for every attempt."""
-    return ApiRequest(method, path, retry_class, body=_json.dumps(body), content_type=_JSON)
+    """A request whose body is ``body`` as JSON, encoded once for every attempt.
+
+    ``secrets`` are values of ``body`` that must never show in an error's excerpt.
+    """
+    return ApiRequest(
+        method, path, retry_class, body=_json.dumps(body), content_type=_JSON, secrets=secrets
+    )
 
 
 def _invalid(request: ApiRequest, raw: RawResponse, lines: list[str]) -> ResponseValidationError:
@@ -43,6 +53,7 @@ def _invalid(request: ApiRequest, raw: RawResponse, lines: list[str]) -> Respons
         url=request.target,
         status=raw.status,
         attempts=raw.attempts,
+        body_excerpt=body_excerpt(raw.body, request.secrets),
     )
 
 

@@ -391,7 +391,7 @@ async def set_password(session: AccountSession, new_password: str) -> None:
         AmbiguousWriteError: the password may or may not have been set.
     """
     body = {"newPassword": _require_text(new_password, "new_password")}
-    await session.request(json_request("POST", _SET_PASSWORD, _ONCE, body))
+    await session.request(json_request("POST", _SET_PASSWORD, _ONCE, body, secrets=(new_password,)))
     session.use_password(new_password)
 
 
@@ -407,7 +407,10 @@ async def reset_password(session: AccountSession, old_password: str, new_passwor
         "oldPassword": _require_text(old_password, "old_password"),
         "newPassword": _require_text(new_password, "new_password"),
     }
-    await session.request(json_request("POST", _RESET_PASSWORD, _ONCE, body))
+    request = json_request(
+        "POST", _RESET_PASSWORD, _ONCE, body, secrets=(old_password, new_password)
+    )
+    await session.request(request)
     session.use_password(new_password)
 
 
