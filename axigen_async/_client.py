@@ -40,7 +40,7 @@ from axigen_async._retry import (
     status_leaves_write_unknown,
 )
 from axigen_async._session import AccountSession
-from axigen_async._transport import Transport
+from axigen_async._transport import DEFAULT_MAX_RESPONSE_SIZE, Transport
 from axigen_async._version import __version__
 from axigen_async._wire import ApiRequest, RawResponse, RetryClass, api_error
 
@@ -103,6 +103,9 @@ class AxigenClient:
             apply, and that session's cookie jar and aiohttp's own re-sending of
             idempotent requests on a dropped connection stay as you set them.
         max_concurrent_logins: the most logins in flight at once, over all accounts.
+        max_response_size: the longest answer body read, in bytes; a longer
+            successful answer raises ``ResponseTooLargeError``, and a longer error
+            answer keeps only its start.
         sleep, clock, random: injectable for tests (``asyncio.sleep``,
             ``time.monotonic``, ``random.random``).
     """
@@ -118,6 +121,7 @@ class AxigenClient:
         user_agent: str | None = None,
         http_session: aiohttp.ClientSession | None = None,
         max_concurrent_logins: int = 20,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         random: Callable[[], float] = random.random,
@@ -133,6 +137,8 @@ class AxigenClient:
             raise ValueError("max_concurrent_logins must be at least 1")
         if http_session is not None and user_agent is not None:
             raise ValueError("with your own http_session, set the User-Agent on that session")
+        if max_response_size < 1:
+            raise ValueError("max_response_size must be at least 1 byte")
         self._base = str(url).rstrip("/")
         # With the caller's own session its connector's TLS settings apply, not these.
         tls = _tls_setting(ssl, self._base) if http_session is None else True
@@ -151,7 +157,9 @@ class AxigenClient:
         self._budget = RetryBudget(self._retry.budget_capacity)
         self._retries = 0
         self._relogins = 0
-        self._transport = Transport(self._base, self._timeouts, clock)
+        self._transport = Transport(
+            self._base, self._timeouts, clock, max_response_size=max_response_size
+        )
         self._logins = Logins(
             self._transport,
             limit=max_concurrent_logins,

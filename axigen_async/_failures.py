@@ -51,8 +51,15 @@ def ambiguous_write(
     It carries the failure's status and body excerpt (a 500's, say; none for a
     dropped connection) so they survive pickling, which drops ``__cause__``.
     """
+    message = "the write may or may not have taken effect; it was not re-sent"
+    if failure.status is not None and failure.status < 300:
+        # The status line arrived, then the connection broke within the body.
+        message = (
+            f"the server answered {failure.status}, so the write most likely took effect, "
+            "but the answer was cut off; it was not re-sent"
+        )
     return exc.AmbiguousWriteError(
-        "the write may or may not have taken effect; it was not re-sent",
+        message,
         status=failure.status,
         body_excerpt=failure.body_excerpt,
         **_context(request, attempts),
@@ -80,9 +87,18 @@ def _tls_reason(error: aiohttp.ClientSSLError) -> str:
     return f"the TLS handshake failed ({reason})"
 
 
-def transport_failure(request: ApiRequest, error: aiohttp.ClientError, attempts: int) -> Attempt:
+def transport_failure(
+    request: ApiRequest,
+    error: aiohttp.ClientError,
+    attempts: int,
+    *,
+    status: int | None = None,
+    body_excerpt: str = "",
+) -> Attempt:
     """Classify an aiohttp failure.
 
+    ``status`` is set when the answer's status line arrived before the failure,
+    ``body_excerpt`` holds the (redacted) start of the body that did.
     The library's error never chains aiohttp's: some of aiohttp's exceptions
     carry the request's headers, ``Authorization`` and session id included.
     """
@@ -99,5 +115,9 @@ def transport_failure(request: ApiRequest, error: aiohttp.ClientError, attempts:
     if isinstance(error, aiohttp.ServerTimeoutError):
         timeout = exc.RequestTimeoutError("timed out waiting for the answer", **context)
         return Attempt(timeout, Failure.MAYBE_SENT)
-    lost = exc.ConnectionLostError(f"connection lost: {type(error).__name__}", **context)
+    if status is not None:
+        message = f"connection lost while reading the {status} answer: {type(error).__name__}"
+    else:
+        message = f"connection lost: {type(error).__name__}"
+    lost = exc.ConnectionLostError(message, status=status, body_excerpt=body_excerpt, **context)
     return Attempt(lost, Failure.MAYBE_SENT)

@@ -18,16 +18,21 @@ import aiohttp
 from yarl import URL
 
 from axigen_async import exceptions as exc
+from axigen_async._auth import header_secrets
 from axigen_async._failures import Attempt, deadline_error, transport_failure
 from axigen_async._retry import Failure, Timeouts
 from axigen_async._watchdog import Watchdog
-from axigen_async._wire import ApiRequest, RawResponse
+from axigen_async._wire import ApiRequest, RawResponse, body_excerpt
 
-__all__ = ["Transport"]
+__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "Transport"]
 
 logger = logging.getLogger("axigen_async")
 
 _URL_CACHE_SIZE: Final = 256
+#: The largest answer body read by default (8 MiB): far above any Account answer,
+#: an avatar included, and a bound on what a broken or hostile server can make
+#: the client hold.
+DEFAULT_MAX_RESPONSE_SIZE: Final = 8 * 1024 * 1024
 #: How much later than its connect timer the watchdog ends an attempt, so the two
 #: do not race (a call may overrun its deadline by this much, on a loop that
 #: keeps up; see Watchdog._expire for one that stalls).
@@ -37,10 +42,18 @@ _TIMER_TICK: Final = 0.05
 class Transport:
     """Sends requests on one aiohttp session, given by :meth:`open` when the client opens."""
 
-    def __init__(self, base_url: str, timeouts: Timeouts, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeouts: Timeouts,
+        clock: Callable[[], float],
+        *,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+    ) -> None:
         self._base = base_url
         self._timeouts = timeouts
         self._clock = clock
+        self._max_body = max_response_size
         self._attempt_timeout = _aiohttp_timeout(timeouts.attempt, timeouts.connect)
         # Full URLs of the paths called most (the fixed ones come first), built once.
         self._urls: dict[str, URL] = {}
@@ -95,6 +108,10 @@ class Transport:
         self.requests += 1
         self.in_flight += 1
         failed: Attempt | None = None
+        status = 0
+        # The body's blocks as they arrive: on a failure mid-body, what did arrive
+        # becomes the error's excerpt.
+        received: list[bytes] = []
         try:
             # Awaited and released by hand rather than used in ``async with``, whose
             # context managers cost three more coroutines a call for the same end: a
@@ -109,11 +126,14 @@ class Transport:
                 allow_redirects=False,
                 raise_for_status=False,
             )
+            status = response.status
             try:
-                body = await response.read()
+                complete = await _read_body(response, self._max_body, received)
             finally:
                 response.release()
-            status = response.status
+            body = received[0] if len(received) == 1 else b"".join(received)
+            if not complete:
+                failed = self._too_large(request, status, body, headers, attempt)
             response_headers = response.headers
             raw = RawResponse(
                 status,
@@ -123,7 +143,15 @@ class Transport:
                 attempt,
             )
         except aiohttp.ClientError as error:
-            failed = transport_failure(request, error, attempt)
+            failed = transport_failure(
+                request,
+                error,
+                attempt,
+                status=status or None,
+                body_excerpt=body_excerpt(b"".join(received), header_secrets(headers))
+                if received
+                else "",
+            )
         except asyncio.CancelledError:
             if not watch.timed_out():
                 raise  # cancelled by someone else: not ours to turn into an error
@@ -150,6 +178,31 @@ class Transport:
             )
         return raw
 
+    def _too_large(
+        self,
+        request: ApiRequest,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None,
+        attempt: int,
+    ) -> Attempt | None:
+        """A body cut at the size limit: an error for a success, an excerpt for an error.
+
+        An error answer needs only its excerpt, so its status stands; a successful
+        one cannot be used, and sending again would bring the same answer.
+        """
+        if status >= 300:
+            return None
+        error = exc.ResponseTooLargeError(
+            f"the answer is larger than the client's max_response_size of {self._max_body} bytes",
+            method=request.method,
+            url=request.target,
+            status=status,
+            attempts=attempt,
+            body_excerpt=body_excerpt(body, (*request.secrets, *header_secrets(headers))),
+        )
+        return Attempt(error, Failure.MAYBE_SENT, final=True)
+
     @staticmethod
     def _timed_out(request: ApiRequest, attempt: int, limit: float, remaining: float) -> Attempt:
         """The watchdog ended the attempt: the request may have been sent."""
@@ -162,6 +215,33 @@ class Transport:
             )
             return Attempt(slow, Failure.MAYBE_SENT)
         return Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT)
+
+
+async def _read_body(response: aiohttp.ClientResponse, limit: int, blocks: list[bytes]) -> bool:
+    """Read the body into ``blocks``, at most ``limit`` bytes; whether it was all read.
+
+    A body over the limit is not read on (its connection is closed, never reused):
+    one announced as longer is not read at all, and one of unknown length (chunked,
+    or compressed) is read up to the limit.
+    """
+    length = response.content_length
+    if length is not None and length > limit:
+        response.close()
+        return False
+    content = response.content
+    size = 0
+    # Every block holds at least one byte, so the loop ends within limit + 1 blocks.
+    for _ in range(limit + 2):
+        block = await content.readany()
+        if not block:
+            return True
+        size += len(block)
+        if size > limit:
+            blocks.append(block[: len(block) - (size - limit)])
+            response.close()
+            return False
+        blocks.append(block)
+    raise AssertionError("unreachable: a block is never empty before the end")
 
 
 def _aiohttp_timeout(limit: float, connect: float) -> aiohttp.ClientTimeout:

@@ -23,6 +23,7 @@ Misuse of the API (a closed client, bad arguments) raises the built-in
     │       ├── ConnectTimeoutError    opening the connection took too long (also a ConnectError)
     │       └── DeadlineExceededError  the call's overall deadline ran out
     ├── ResponseValidationError   a 2xx answer that does not match the documented shape
+    │   └── ResponseTooLargeError  a 2xx answer longer than the client's ``max_response_size``
     ├── AmbiguousWriteError       a write that is not idempotent may or may not have happened
     └── ServerUnavailableError    a fan-out stopped starting accounts: the server looks down
 
@@ -54,6 +55,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "ServerUnavailableError",
@@ -205,6 +207,14 @@ class ResponseValidationError(AxigenError):
     def __str__(self) -> str:
         lines = "".join(f"\n  {line}" for line in self.errors)
         return super().__str__() + lines
+
+
+class ResponseTooLargeError(ResponseValidationError):
+    """A successful answer was longer than the client's ``max_response_size``.
+
+    It was not read on (its connection was closed) and the call is not retried,
+    since the same answer would come again.
+    """
 
 
 class AmbiguousWriteError(AxigenError):
