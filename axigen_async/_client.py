@@ -312,7 +312,7 @@ class AxigenClient:
         # Whether an earlier attempt may have acted: only then does a re-sent
         # DELETE's 404 mean that the first one did the work.
         maybe_applied = False
-        # One more pass than attempts: a re-send after a re-login is not a retry.
+        # One more pass than attempts: the first re-send after a re-login is not a retry.
         for _ in range(policy.attempts + 1):
             if session is not None and session._closed:
                 raise RuntimeError("the AccountSession was closed during the call")
@@ -335,7 +335,15 @@ class AxigenClient:
             if status < 300:
                 self._budget.refund(policy.success_refund)
                 return raw
-            if status == 401 and session is not None and not relogged:
+            # The session expired: log in again and re-send. The first re-login of a
+            # call is free; a session can expire again while a call waits to retry,
+            # and each later re-login uses up an attempt, so a server that refuses
+            # every session still ends the call within its attempts.
+            if (
+                status == 401
+                and session is not None
+                and (not relogged or attempts <= policy.attempts)
+            ):
                 relogged = True
                 try:
                     await session._relogin(headers, deadline, request)

@@ -12,6 +12,7 @@ import pytest
 
 from axigen_async import (
     AccountSession,
+    AuthenticationError,
     AxigenClient,
     BasicAuth,
     LoginError,
@@ -56,6 +57,43 @@ async def test_a_thousand_calls_on_an_expired_session_cause_one_login(
     assert len(infos) == 1000
     assert fake_axigen.logins[EMAIL] == 2
     assert client.statistics().relogins == 1
+
+
+async def test_a_session_expiring_again_while_a_call_waits_to_retry_is_renewed_again(
+    fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    async def expiring_sleep(delay: float) -> None:
+        fake_axigen.expire_sessions()  # the session ends while the call backs off
+
+    async with AxigenClient(fake_axigen.url, sleep=expiring_sleep) as client:
+        async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+            await account.get_info(s)
+            fake_axigen.reset_stats()
+            # 401 (the session expired): re-login; 503: back off, and meanwhile the
+            # new session expires too; 401: re-login again; then the answer.
+            fake_axigen.faults.fail_next(INFO_ROUTE, 401)
+            fake_axigen.faults.fail_next(INFO_ROUTE, 503)
+
+            info = await account.get_info(s)
+
+            assert info.email == EMAIL
+            assert fake_axigen.logins[EMAIL] == 2
+            assert fake_axigen.route_counts[INFO_ROUTE] == 4
+            assert client.statistics().relogins == 2
+
+
+async def test_a_server_refusing_every_session_ends_the_call_within_its_attempts(
+    client: AxigenClient, jane: FakeAccount, fake_axigen: FakeAxigen
+) -> None:
+    fake_axigen.faults.fail_next(INFO_ROUTE, 401, count=20)
+    async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+        with pytest.raises(AuthenticationError) as caught:
+            await account.get_info(s)
+    # RetryPolicy.attempts (4) plus the free re-send after the first re-login.
+    assert caught.value.attempts == 5
+    assert fake_axigen.route_counts[INFO_ROUTE] == 5
+    assert fake_axigen.logins[EMAIL] == 5
+    assert not isinstance(caught.value, LoginError)
 
 
 async def test_a_wrong_password_raises_a_login_error_once(
