@@ -94,10 +94,19 @@ def checks(data: AuditData) -> dict[str, Any]:
     }
 
 
-def error_fields(error: BaseException | None) -> dict[str, str]:
-    """``{"kind": ..., "message": ...}`` for a report (the library never puts secrets here)."""
+def error_fields(error: BaseException | None) -> dict[str, Any]:
+    """``{"kind", "message"}`` for a report, and for the library's errors also the
+    ``request`` that failed (``"GET /api/v1/account/info"``), its ``status`` and the
+    ``attempts`` made (the library never puts a secret in any of them)."""
     if isinstance(error, AxigenError):
-        return {"kind": error.kind, "message": error.message}
+        request = f"{error.method} {error.url}" if error.method and error.url else None
+        return {
+            "kind": error.kind,
+            "message": error.message,
+            "request": request,
+            "status": error.status,
+            "attempts": error.attempts,
+        }
     if error is None:
         return {"kind": "Unknown", "message": ""}
     return {"kind": type(error).__name__, "message": str(error)}

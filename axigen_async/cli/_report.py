@@ -26,6 +26,8 @@ _RECORD_COLUMNS = (
     "outcome",
     "error_kind",
     "error_message",
+    "error_request",
+    "error_status",
     "attempts",
     "elapsed",
 )
@@ -138,6 +140,8 @@ def flat_columns(record: dict[str, Any]) -> dict[str, Any]:
         "outcome": record.get("outcome", ""),
         "error_kind": error.get("kind", ""),
         "error_message": error.get("message", ""),
+        "error_request": error.get("request") or "",
+        "error_status": "" if error.get("status") is None else error["status"],
         "attempts": record.get("attempts", ""),
         "elapsed": record.get("elapsed", ""),
     }

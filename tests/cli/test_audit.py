@@ -99,12 +99,14 @@ async def test_csv_report_carries_attempts_and_elapsed(
         reader = csv.DictReader(stream)
         header = list(reader.fieldnames or [])
         rows = {row["email"]: row for row in reader}
-    assert header[:7] == [
+    assert header[:9] == [
         "email",
         "ok",
         "outcome",
         "error_kind",
         "error_message",
+        "error_request",
+        "error_status",
         "attempts",
         "elapsed",
     ]
@@ -114,10 +116,37 @@ async def test_csv_report_carries_attempts_and_elapsed(
         assert 0.0 <= float(row["elapsed"]) < 60.0
     assert rows["wrong@example.com"]["ok"] == "false"
     assert rows["wrong@example.com"]["error_kind"] == "LoginError"
+    assert rows["wrong@example.com"]["error_request"] == "POST /api/v1/login"
+    assert rows["wrong@example.com"]["error_status"] == "401"
     assert rows[emails[0]]["ok"] == "true"
+    assert (rows[emails[0]]["error_request"], rows[emails[0]]["error_status"]) == ("", "")
     texts = [report.read_text(), run.out, run.err]
     assert_no_secrets(texts, secret_forms("wrong@example.com", "Not-the-pw-9"))
     assert_no_secrets(texts, secret_forms(emails[0], PASSWORD))
+
+
+async def test_a_failure_names_the_call_that_failed_its_status_and_attempts(
+    fake_axigen: FakeAxigen, tmp_path: Path
+) -> None:
+    emails = _seed(fake_axigen, 1)
+    fake_axigen.faults.fail_next("GET /api/v1/account/vacation", 503, count=4)
+    accounts = write_csv(tmp_path / "a.csv", [(emails[0], PASSWORD)])
+    report = tmp_path / "r.jsonl"
+
+    run = await run_cli(
+        ["audit", str(accounts), "--url", fake_axigen.url, "--out", str(report), "-q"],
+        client_options={"sleep": InstantSleep()},
+    )
+
+    assert run.code == 1
+    [record] = read_jsonl(report)
+    assert record["error"] == {
+        "kind": "ServerError",
+        "message": "Axigen answered 503",
+        "request": "GET /api/v1/account/vacation",
+        "status": 503,
+        "attempts": 4,
+    }
 
 
 async def test_accounts_from_stdin_each_reported_once(
