@@ -12,6 +12,7 @@ import enum
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Final
 
 import attrs
 
@@ -80,9 +81,13 @@ class RetryPolicy:
         return cls(attempts=1)
 
     def retries_status(self, retry_class: RetryClass, status: int) -> bool:
-        """Whether an answer with ``status`` may be retried for this retry class."""
+        """Whether an answer with ``status`` may be retried for this retry class.
+
+        A write that would act twice is retried only after a status that refused
+        it before it ran (429, 503): sending it again cannot act twice.
+        """
         if retry_class is RetryClass.NOT_IDEMPOTENT:
-            return False
+            return status in self.retry_statuses and status in REFUSED_BEFORE_RUNNING
         if status in self.retry_statuses:
             return True
         return retry_class is RetryClass.SAFE and status in self.safe_retry_statuses
@@ -105,10 +110,20 @@ class Failure(enum.Enum):
 
 
 def may_resend(retry_class: RetryClass, failure: Failure) -> bool:
-    """Whether an operation may be sent again after this kind of failure."""
-    if failure is Failure.NOT_SENT:
+    """Whether an operation may be sent again after this kind of failure.
+
+    A retryable status (``Failure.STATUS``) was already judged by
+    :meth:`RetryPolicy.retries_status`, which passes a write that would act twice
+    only when the status refused it before it ran.
+    """
+    if failure is not Failure.MAYBE_SENT:
         return True
     return retry_class is not RetryClass.NOT_IDEMPOTENT
+
+
+#: Statuses that refuse a request before it runs: too many requests, or the server
+#: (or a proxy before it) not taking requests now.
+REFUSED_BEFORE_RUNNING: Final = frozenset({429, 503})
 
 
 def status_leaves_write_unknown(retry_class: RetryClass, status: int) -> bool:

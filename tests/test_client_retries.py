@@ -179,16 +179,43 @@ async def test_a_dropped_create_is_ambiguous_and_never_repeated(
     assert sleeps.delays == []
 
 
-async def test_a_500_on_a_create_is_ambiguous_but_a_503_is_not(
-    session: AccountSession, fake_axigen: FakeAxigen
+async def test_a_500_on_a_create_is_ambiguous_and_not_resent(
+    session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount
 ) -> None:
     fake_axigen.faults.fail_next(TEMPORARY_ALIASES, 500)
     with pytest.raises(AmbiguousWriteError):
         await account.create_temporary_alias(session)
-    fake_axigen.faults.fail_next(TEMPORARY_ALIASES, 503)
-    with pytest.raises(ServerError):
+    assert fake_axigen.route_counts[TEMPORARY_ALIASES] == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"), [pytest.param(503, None, id="503"), pytest.param(429, 2, id="429")]
+)
+async def test_a_create_refused_before_it_ran_is_sent_again(
+    session: AccountSession,
+    fake_axigen: FakeAxigen,
+    jane: FakeAccount,
+    sleeps: Sleeps,
+    status: int,
+    retry_after: int | None,
+) -> None:
+    fake_axigen.faults.fail_next(TEMPORARY_ALIASES, status, count=2, retry_after=retry_after)
+    created = await account.create_temporary_alias(session)
+    assert [alias.id for alias in jane.temporary_aliases] == [created.id]
+    assert fake_axigen.route_counts[TEMPORARY_ALIASES] == 3
+    if retry_after is not None:
+        assert sleeps.delays == [2.0, 2.0]
+
+
+async def test_a_create_refused_at_every_attempt_raises_the_refusal(
+    session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    fake_axigen.faults.fail_next(TEMPORARY_ALIASES, 503, count=4)
+    with pytest.raises(ServerError) as caught:
         await account.create_temporary_alias(session)
-    assert fake_axigen.route_counts[TEMPORARY_ALIASES] == 2
+    assert (caught.value.status, caught.value.attempts) == (503, 4)
+    assert not isinstance(caught.value, AmbiguousWriteError)
+    assert jane.temporary_aliases == []
 
 
 async def test_a_dropped_signature_create_is_recovered_by_lookup(

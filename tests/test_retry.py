@@ -32,8 +32,11 @@ SAFE, IDEMPOTENT, ONCE = RetryClass.SAFE, RetryClass.IDEMPOTENT, RetryClass.NOT_
         pytest.param(IDEMPOTENT, 504, True, id="idempotent-504"),
         pytest.param(IDEMPOTENT, 500, False, id="idempotent-500"),
         pytest.param(IDEMPOTENT, 408, False, id="idempotent-408"),
-        pytest.param(ONCE, 503, False, id="once-503"),
-        pytest.param(ONCE, 429, False, id="once-429"),
+        pytest.param(ONCE, 503, True, id="once-503-refused-before-running"),
+        pytest.param(ONCE, 429, True, id="once-429-refused-before-running"),
+        pytest.param(ONCE, 502, False, id="once-502"),
+        pytest.param(ONCE, 500, False, id="once-500"),
+        pytest.param(ONCE, 504, False, id="once-504"),
     ],
 )
 def test_retried_statuses_depend_on_the_retry_class(
@@ -42,11 +45,18 @@ def test_retried_statuses_depend_on_the_retry_class(
     assert RetryPolicy().retries_status(retry_class, status) is retried
 
 
+def test_a_write_is_retried_after_a_refusal_only_if_the_policy_retries_that_status() -> None:
+    policy = RetryPolicy(retry_statuses=frozenset({502}))
+    assert not policy.retries_status(ONCE, 503)
+    assert not policy.retries_status(ONCE, 502)
+
+
 @pytest.mark.parametrize(
     ("retry_class", "failure", "allowed"),
     [
         pytest.param(ONCE, Failure.NOT_SENT, True, id="once-not-sent"),
         pytest.param(ONCE, Failure.MAYBE_SENT, False, id="once-maybe-sent"),
+        pytest.param(ONCE, Failure.STATUS, True, id="once-status-judged-by-the-policy"),
         pytest.param(IDEMPOTENT, Failure.MAYBE_SENT, True, id="idempotent-maybe-sent"),
         pytest.param(SAFE, Failure.MAYBE_SENT, True, id="safe-maybe-sent"),
     ],
