@@ -70,7 +70,7 @@ async def test_a_certificate_for_another_host_is_refused(authority: trustme.CA) 
         fake.add_account(EMAIL, PASSWORD)
         async with AxigenClient(fake.url, ssl=client_context) as client:
             async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
-                with pytest.raises(ConnectError, match="is for another name .*; check base_url"):
+                with pytest.raises(ConnectError, match=r"is for another name .*; check base_url"):
                     await account.get_info(s)
         assert fake.requests == []
 
