@@ -56,7 +56,8 @@ def format_timestamp(value: datetime) -> str:
     """Write an aware datetime as the API's UTC form, ``2026-12-01T09:30:00Z``."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"timestamps must be timezone-aware, got naive {value.isoformat()}")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"  # %Y does not pad years before 1000
 
 
 def strict_bool(value: object, _: type) -> bool:

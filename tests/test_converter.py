@@ -64,6 +64,11 @@ def test_timestamps_are_written_in_utc_with_z() -> None:
     assert format_timestamp(local) == "2026-12-01T09:30:00Z"
 
 
+def test_a_year_before_1000_is_written_with_four_digits() -> None:
+    assert format_timestamp(datetime(5, 1, 2, 3, 4, 5, tzinfo=UTC)) == "0005-01-02T03:04:05Z"
+    assert parse_timestamp("0005-01-02T03:04:05Z") == datetime(5, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
 def test_a_naive_timestamp_is_refused_on_the_way_out() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         format_timestamp(datetime(2026, 12, 1))

@@ -18,34 +18,46 @@ the client's models): ``POST /api/v1/login`` with ``Authorization: Basic`` (RFC 
 ``user:password``) or ``Bearer <token>`` answers ``{"sessid": ...}``; every other ``/api/v1``
 call needs the same ``Authorization`` (checked against the current password) and an
 ``X-Axigen-Session`` of the same account. ``GET /api/`` needs no authentication. Successful
-calls without a documented body answer 200 with an empty body.
+calls without a documented body answer 200 with an empty body. Request bodies must be strict
+UTF-8 JSON (no byte-order mark, ``NaN`` or ``Infinity``); hostile input (undecodable,
+deeply nested, wrongly typed, oversized) answers a 4xx JSON error, never a 500.
 
 Every error answers a JSON object ``{"error": {"code": "<camelCase>", "message": "<text>"}}``
 with its status:
 
 * 400: ``invalidParameter``, ``missingParameter``, ``unexpectedParameter`` (also unknown
-  JSON keys), ``invalidJson``, ``invalidOldPassword`` (password reset with a wrong old
-  password), ``passwordTooShort`` / ``passwordTooLong`` / ``passwordTooWeak`` (content
-  policy), ``avatarTooLarge``; an index-info ``scope`` that is not one of the account's
-  folders is 400 ``invalidParameter``.
-* 401 ``unauthorized``: bad or missing credentials, missing, unknown, expired or other
-  account's session.
+  JSON keys), ``invalidJson`` (not UTF-8, not JSON, nested too deeply, not an object),
+  ``invalidAuthorization`` (a ``Basic`` value that is not base64, not UTF-8 or has no
+  colon, on login and on every other call), ``invalidOldPassword`` (password reset with a
+  wrong old password), ``passwordTooShort`` / ``passwordTooLong`` / ``passwordTooWeak``
+  (content policy), ``avatarTooLarge`` (also chunked, or with a huge declared length); an
+  index-info ``scope`` that is not one of the account's folders is 400
+  ``invalidParameter``.
+* 401 ``unauthorized``: well-formed but wrong or missing credentials (wrong password,
+  unknown user or token, another scheme), missing, unknown, expired or other account's
+  session.
 * 403: ``temporaryAliasesDisabled``, ``temporaryAliasLimitReached``,
   ``passwordChangeNotAllowed`` (``allowChangeByUser`` false), ``passwordChangeNotRequired``
   (password set while ``mustChangePassword`` is false).
 * 404 ``notFound`` (unknown path, signature, temporary alias, or no avatar);
-  405 ``methodNotAllowed``; 500 ``internalError`` (a fake-server bug) and
-  ``injectedFault`` (``fake.faults``).
+  405 ``methodNotAllowed``; 413 ``requestTooLarge`` (a body past the server's overall
+  limit); 500 ``internalError`` (a fake-server bug); ``injectedFault`` with the status a
+  fault asked for (``fake.faults``).
 
 Faults (``fake.faults``, a ``FaultPlan``) name routes ``"METHOD /template"`` or by bare
-template: ``fail_next``, ``reset_next``, ``delay``, ``random_faults``, ``clear``.
-Observation: ``requests`` (redacted ``LoggedRequest`` values), ``logins``,
-``login_failures``, ``route_counts``, ``in_flight``, ``max_in_flight``,
-``max_in_flight_by_route``, ``reset_stats()``.
+template: ``fail_next``, ``answer_next`` (any canned answer: bad JSON, an HTML error page,
+a redirect, a 50 MB chunked body), ``reset_next``, ``delay``, ``random_faults``, ``chaos``
+(a seeded mix of statuses, resets mid-response, slow answers and session purges),
+``clear``.
+Observation: ``requests`` (redacted ``LoggedRequest`` values), ``injected_faults``
+(``InjectedFault`` values), ``logins``, ``login_failures``, ``route_counts``,
+``sessions_expired``, ``in_flight``, ``max_in_flight``, ``max_in_flight_by_route``,
+``open_connections``, ``reset_stats()``. ``FakeAxigen(session_ids=...)`` makes the session
+ids, so a test can scan its outputs for every id the fake issued.
 """
 
 from ._faults import FaultPlan
-from ._observe import LoggedRequest
+from ._observe import InjectedFault, LoggedRequest
 from ._server import FakeAxigen
 from ._state import (
     FakeAccount,
@@ -67,5 +79,6 @@ __all__ = [
     "FakeTemporaryAlias",
     "FakeVacation",
     "FaultPlan",
+    "InjectedFault",
     "LoggedRequest",
 ]

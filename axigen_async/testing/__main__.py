@@ -1,7 +1,9 @@
 """Standalone fake Axigen server: ``python -m axigen_async.testing --port 0 --accounts 100``.
 
-Responsibility: parse the command line, seed accounts, arm the random fault plan, print the
-base URL as the first line of standard output and serve until SIGINT or SIGTERM.
+Responsibility: parse the command line, seed accounts, arm the fault plan (``--fault-rate``
+for ``random_faults``, or ``--chaos`` for ``chaos`` with its defaults, seeded by
+``--fault-seed``, with ``--slow-seconds``; the two exclude each other), print the base URL
+as the first line of standard output and serve until SIGINT or SIGTERM.
 Must not: print any password, token or session id.
 """
 
@@ -21,6 +23,13 @@ def _count(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value < float("inf"):  # NaN fails this too
+        raise argparse.ArgumentTypeError("must be a finite number of seconds, at least 0")
     return value
 
 
@@ -48,8 +57,24 @@ def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.Argum
     parser.add_argument(
         "--session-idle-timeout", type=float, default=1800.0, help="seconds (default 1800)"
     )
-    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of failed requests")
-    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
+    # In the parser itself, so `axigen-async fake-server` refuses the pair the same way.
+    mix = parser.add_mutually_exclusive_group()
+    mix.add_argument("--fault-rate", type=float, default=0.0, help="share of failed requests")
+    mix.add_argument(
+        "--chaos",
+        action="store_true",
+        help="seeded chaos mix: 5%% 503, 2%% 429, 1%% resets mid-response, 1%% slow answers, "
+        "every session ended each 200 requests (seed: --fault-seed)",
+    )
+    parser.add_argument(
+        "--slow-seconds",
+        type=_seconds,
+        default=2.0,
+        help="how long a --chaos slow answer waits (default 2.0)",
+    )
+    parser.add_argument(
+        "--fault-seed", type=int, default=0, help="seed of the random faults or of --chaos"
+    )
     parser.add_argument(
         "--fault-statuses",
         type=_statuses,
@@ -85,7 +110,9 @@ async def serve(args: argparse.Namespace) -> None:
     fake.add_seeded_accounts(
         args.accounts, password=args.password, seed=args.seed, domain=args.domain
     )
-    if args.fault_rate > 0:
+    if args.chaos:
+        fake.faults.chaos(seed=args.fault_seed, slow_seconds=args.slow_seconds)
+    elif args.fault_rate > 0:
         fake.faults.random_faults(
             args.fault_rate,
             seed=args.fault_seed,

@@ -2,7 +2,8 @@
 
 Responsibility: define the raw per-request record (a small tuple appended on the hot path)
 and turn records into ``LoggedRequest`` values with secret values replaced, only when a
-test reads them.
+test reads them; define ``InjectedFault``, the fault log entry, built from an applied
+action and the account the request names (never from its credentials).
 
 Must not: import aiohttp, keep state, or ever expose a password, token, Basic credential,
 cookie or session id.
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import parse_qsl
+
+from ._actions import Action, Answer, Failure, Reset
 
 REDACTED: Final = "<redacted>"
 SECRET_HEADERS: Final = frozenset(
@@ -51,3 +54,47 @@ def _redact(record: RawRecord) -> LoggedRequest:
         for name, value in headers.items()
     }
     return LoggedRequest(method=method, path=path, query=query, headers=clean)
+
+
+FaultKind = Literal["status", "reset", "reset_after_headers", "slow", "delay", "answer"]
+
+
+@dataclass(frozen=True, slots=True)
+class InjectedFault:
+    """One fault the fake applied to one request (scripted or random), without secrets.
+
+    ``route`` is the route key (``"GET /api/v1/account/info"``); ``account`` the email the
+    request's ``Authorization`` names (the Basic user, lower-cased, or a registered Bearer
+    token's account; the password is not checked), ``None`` without a usable header.
+    ``kind`` is ``"status"`` (a ``fail_next`` or random status), ``"answer"``
+    (``answer_next``), ``"reset"`` / ``"reset_after_headers"``, ``"slow"`` (chaos) or
+    ``"delay"``. ``status`` is the status answered for ``"status"`` and ``"answer"``,
+    else ``None``; ``retry_after`` the ``Retry-After`` value sent, if any.
+    """
+
+    route: str
+    account: str | None
+    kind: FaultKind
+    status: int | None = None
+    retry_after: str | None = None
+
+
+def fault_entry(route: str, account: str | None, action: Action) -> InjectedFault:
+    """The log entry for ``action`` applied to a request of ``route`` naming ``account``."""
+    if isinstance(action, Failure):
+        retry_after = None if action.retry_after is None else str(action.retry_after)
+        return InjectedFault(route, account, "status", action.status, retry_after)
+    if isinstance(action, Answer):
+        return InjectedFault(route, account, "answer", action.status, _retry_after_of(action))
+    if isinstance(action, Reset):
+        return InjectedFault(
+            route, account, "reset_after_headers" if action.after_headers else "reset"
+        )
+    return InjectedFault(route, account, "slow")
+
+
+def _retry_after_of(answer: Answer) -> str | None:
+    for name, value in answer.headers:  # bounded: the few headers the test gave
+        if name.lower() == "retry-after":
+            return value
+    return None

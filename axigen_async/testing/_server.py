@@ -2,21 +2,21 @@
 
 Responsibility: ``FakeAxigen`` owns the aiohttp application on 127.0.0.1, the accounts,
 tokens and sessions, authenticates every ``/api/v1`` call, turns every failure into the
-JSON error shape, applies the ``FaultPlan`` and records what it saw, cheaply.
+JSON error shape, applies the ``FaultPlan``'s decisions (expiring sessions, waiting,
+answering, resetting) and records what it saw, cheaply.
 
 Must not: implement Account endpoint logic (``_handlers``), render account documents
-(``_render``), keep secrets in anything it exposes (logs and reprs are redacted), or import
+(``_render``), decide faults (``_faults``) or shape their wire answers (``_respond``), keep
+secrets in anything it exposes (logs, the fault log and reprs are redacted), or import
 anything from ``axigen_async`` outside ``axigen_async.testing``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import binascii
 import secrets
 import ssl
 import time
-from base64 import b64decode
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +24,12 @@ from typing import Any, Final, Self
 
 from aiohttp import web
 
-from ._faults import Failure, FaultPlan, Reset
+from ._actions import Answer, Decision, Failure, Slow
+from ._credentials import failure_key, named_account, parse_authorization
+from ._faults import FaultPlan
 from ._handlers import AccountHandlers, Handler, json_response, raw_json_response
-from ._observe import LoggedRequest, RawRecord, redact_records
-from ._render import dump_json
+from ._observe import InjectedFault, LoggedRequest, RawRecord, fault_entry, redact_records
+from ._respond import error_body, failure_response, reset_connection, send_answer, slowed
 from ._seed import SeededBlock
 from ._state import ACCOUNT_FIELDS, ApiError, FakeAccount, utc_from_timestamp
 
@@ -37,6 +39,8 @@ _FIRST_SWEEP: Final = 10_000
 _LOGIN_ROUTE: Final = "/api/v1/login"
 _UNMATCHED: Final = "<unmatched>"
 _AUTH_CACHE_LIMIT: Final = 10_000
+# aiohttp's own answers to some statuses, given the API's error codes.
+_HTTP_ERROR_CODES: Final = {404: "notFound", 405: "methodNotAllowed", 413: "requestTooLarge"}
 
 
 @dataclass(slots=True)
@@ -49,16 +53,18 @@ def _unauthorized(message: str) -> ApiError:
     return ApiError(401, _UNAUTHORIZED, message)
 
 
-def error_body(code: str, message: str) -> bytes:
-    """The JSON error document in bytes."""
-    return dump_json({"error": {"code": code, "message": message}})
+def _random_session_id() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class FakeAxigen:
     """A stateful fake Axigen Mailbox API server on 127.0.0.1 (``async with`` it).
 
     ``clock`` drives session idle expiry (monotonic seconds); ``wall_clock`` gives POSIX
-    seconds for dates (password expiry warnings, temporary alias expiry).
+    seconds for dates (password expiry warnings, temporary alias expiry). ``session_ids``
+    makes each new session id (default ``secrets.token_urlsafe(24)``), so a test can know
+    every id the fake issued; an id it repeats while still in use fails that login with 500.
+    ``request_log_size`` bounds both the request log and the fault log.
     """
 
     def __init__(
@@ -74,6 +80,7 @@ class FakeAxigen:
         max_avatar_bytes: int = 1_048_576,
         request_log_size: int = 100_000,
         ssl_context: ssl.SSLContext | None = None,
+        session_ids: Callable[[], str] | None = None,
     ) -> None:
         self.host = host
         #: Serve HTTPS with this context (its certificate and key) instead of HTTP.
@@ -93,7 +100,11 @@ class FakeAxigen:
         #: The most requests in flight at once per route (``"POST /api/v1/login"``).
         self.max_in_flight_by_route: Counter[str] = Counter()
         self._in_flight_by_route: Counter[str] = Counter()
+        #: Live sessions ended by the fault plan's expiry and by ``expire_sessions()``.
+        self.sessions_expired = 0
         self._records: deque[RawRecord] = deque(maxlen=request_log_size)
+        self._fault_log: deque[InjectedFault] = deque(maxlen=request_log_size)
+        self._new_session_id = session_ids if session_ids is not None else _random_session_id
         self._accounts: dict[str, FakeAccount] = {}
         self._blocks: list[SeededBlock] = []
         self._tokens: dict[str, str] = {}
@@ -220,9 +231,18 @@ class FakeAxigen:
         self._tokens[token] = self.account(email).email
         self._auth_cache.clear()
 
-    def expire_sessions(self) -> None:
-        """End every session now (the next call with any of them gets 401)."""
+    def expire_sessions(self) -> int:
+        """End every session now (the next call with any of them gets 401).
+
+        Returns how many live sessions (not already idle past the timeout) ended, and adds
+        that to ``sessions_expired``.
+        """
+        now = self.clock()
+        limit = self.session_idle_timeout
+        live = sum(1 for session in self._sessions.values() if now - session.last_used <= limit)
         self._sessions.clear()
+        self.sessions_expired += live
+        return live
 
     # -- observation --------------------------------------------------------------------------
 
@@ -231,9 +251,27 @@ class FakeAxigen:
         """Requests seen, oldest first, with secret header and query values redacted."""
         return redact_records(self._records)
 
+    @property
+    def injected_faults(self) -> list[InjectedFault]:
+        """Faults applied to requests, scripted or random, oldest first (no secrets).
+
+        A request that was both delayed and failed, reset or answered has two entries, the
+        ``"delay"`` first. Bounded like the request log.
+        """
+        return list(self._fault_log)
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections the server holds open now (idle keep-alive ones included)."""
+        runner = self._runner
+        server = runner.server if runner is not None else None
+        return 0 if server is None else len(server.connections)
+
     def reset_stats(self) -> None:
-        """Forget the request log and every counter."""
+        """Forget the request log, the fault log and every counter."""
         self._records.clear()
+        self._fault_log.clear()
+        self.sessions_expired = 0
         self.logins.clear()
         self.login_failures.clear()
         self.route_counts.clear()
@@ -263,35 +301,57 @@ class FakeAxigen:
             decision = self.faults.decide(route_key, template) if self.faults.active else None
             if decision is None:
                 return await self._run(handler, request)
-            if decision.delay:
-                await asyncio.sleep(decision.delay)
-            action = decision.action
-            if isinstance(action, Failure):
-                return _failure_response(action)
-            response = await self._run(handler, request)
-            if isinstance(action, Reset):
-                return await _reset_connection(request, response, action.after_headers)
-            return response
+            return await self._apply(decision, handler, request, route_key)
         finally:
             self.in_flight -= 1
             if route_key:
                 self._in_flight_by_route[route_key] -= 1
 
+    async def _apply(
+        self, decision: Decision, handler: Any, request: web.Request, route_key: str
+    ) -> web.StreamResponse:
+        """Carry out the plan's decision for one request; only faulty requests come here."""
+        if decision.expire_sessions:
+            self.expire_sessions()
+        action = decision.action
+        account = None
+        if decision.delay or action is not None:
+            account = named_account(request.headers.get("Authorization"), self._tokens)
+        if decision.delay:
+            self._fault_log.append(InjectedFault(route_key, account, "delay"))
+            await asyncio.sleep(decision.delay)
+        if action is None:
+            return await self._run(handler, request)
+        self._fault_log.append(fault_entry(route_key, account, action))
+        if isinstance(action, Failure):
+            return failure_response(action)
+        if isinstance(action, Answer):
+            return await send_answer(request, action)
+        if isinstance(action, Slow):
+            return await self._run(slowed(handler, action.seconds), request)
+        response = await self._run(handler, request)
+        return await reset_connection(request, response, action.after_headers)
+
     @staticmethod
     async def _run(handler: Any, request: web.Request) -> web.StreamResponse:
         try:
-            response: web.StreamResponse = await handler(request)
+            return await handler(request)  # type: ignore[no-any-return]
         except ApiError as exc:
             response = raw_json_response(error_body(exc.code, exc.message), exc.status)
             response.headers.update(exc.headers)
         except web.HTTPException as exc:
-            code = {404: "notFound", 405: "methodNotAllowed"}.get(exc.status, "httpError")
+            code = _HTTP_ERROR_CODES.get(exc.status, "httpError")
             response = raw_json_response(error_body(code, exc.reason), exc.status)
             if exc.status == 405:
                 response.headers["Allow"] = exc.headers.get("Allow", "")
         except Exception as exc:  # a handler bug answers 500, never crashes the server
             message = f"unexpected {type(exc).__name__} in the fake server"
             response = raw_json_response(error_body("internalError", message), 500)
+        if not request.content.is_eof():
+            # Refused before the whole body arrived (an oversized avatar, a huge declared
+            # length): the connection cannot carry another request, so say it will close
+            # rather than leave the client to reuse it and stall.
+            response.force_close()
         return response
 
     def _authenticated(self, handler: Handler) -> Callable[[web.Request], Any]:
@@ -317,11 +377,16 @@ class FakeAxigen:
         return account
 
     def _resolve_authorization(self, header: str | None) -> FakeAccount | None:
+        """The account whose valid credentials ``header`` carries, else ``None``.
+
+        Raises ``ApiError`` 400 for a malformed Basic value (malformed results are not
+        cached, so the cache only ever holds well-formed headers).
+        """
         if not header:
             return None
         cached = self._auth_cache.get(header)
         if cached is None:
-            cached = _parse_authorization(header, self._tokens)
+            cached = parse_authorization(header, self._tokens)
             if cached is None:
                 return None
             if len(self._auth_cache) >= _AUTH_CACHE_LIMIT:
@@ -334,21 +399,30 @@ class FakeAxigen:
         if password is None:  # Bearer: the token must still be registered
             token = header.partition(" ")[2].strip()
             return account if self._tokens.get(token) == account.email else None
-        return account if secrets.compare_digest(password, account.password) else None
+        # As bytes: compare_digest refuses str holding anything but ASCII.
+        matches = secrets.compare_digest(password.encode(), account.password.encode())
+        return account if matches else None
 
     async def _version(self, request: web.Request) -> web.Response:
         return json_response({"apiVersion": self.api_version, "serverVersion": self.server_version})
 
     async def _login(self, request: web.Request) -> web.Response:
         header = request.headers.get("Authorization")
-        account = self._resolve_authorization(header)
+        try:
+            account = self._resolve_authorization(header)
+        except ApiError:  # malformed credentials: a 400, still a failed login
+            self.login_failures[failure_key(header, self._tokens)] += 1
+            raise
         if account is None:
-            self.login_failures[_failure_key(header, self._tokens)] += 1
-            raise _unauthorized("wrong credentials, unknown user or malformed Authorization")
+            self.login_failures[failure_key(header, self._tokens)] += 1
+            raise _unauthorized("wrong credentials, unknown user or unsupported scheme")
+        session_id = self._new_session_id()
+        # Checked before any state changes; the message names no id (it is a secret).
+        if not isinstance(session_id, str) or not session_id or session_id in self._sessions:
+            raise RuntimeError("the session id factory gave an empty, non-str or live id")
         if self.logins[account.email] >= 1:
             account.is_first_api_login = False
         self.logins[account.email] += 1
-        session_id = secrets.token_urlsafe(24)
         now = self.clock()
         if len(self._sessions) >= self._sweep_at:
             self._drop_idle_sessions(now)
@@ -371,69 +445,3 @@ class FakeAxigen:
     async def _logout(self, request: web.Request, account: FakeAccount) -> web.Response:
         self._sessions.pop(request.headers.get("X-Axigen-Session", ""), None)
         return web.Response(status=200)
-
-
-def _parse_authorization(header: str, tokens: dict[str, str]) -> tuple[str, str | None] | None:
-    """(email, password) for Basic, (email, None) for a known Bearer token, else ``None``."""
-    scheme, _, value = header.partition(" ")
-    scheme = scheme.lower()
-    value = value.strip()
-    if scheme == "bearer":
-        email = tokens.get(value)
-        return None if email is None else (email, None)
-    if scheme != "basic":
-        return None
-    try:
-        decoded = b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    user, colon, password = decoded.partition(":")
-    if not colon or "@" not in user:
-        return None
-    return user.lower(), password
-
-
-def _failure_key(header: str | None, tokens: dict[str, str]) -> str:
-    """Who a failed login was for, without any secret: the Basic user or a placeholder."""
-    if not header:
-        return "<missing>"
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer":
-        email = tokens.get(value.strip())
-        return email if email is not None else "<unknown-token>"
-    parsed = _parse_authorization(header, {}) if scheme.lower() == "basic" else None
-    return parsed[0] if parsed is not None else "<malformed>"
-
-
-def _failure_response(failure: Failure) -> web.Response:
-    body = failure.body
-    if body is None:
-        payload = error_body("injectedFault", f"injected fault: HTTP {failure.status}")
-        response = raw_json_response(payload, failure.status)
-    elif isinstance(body, bytes | str):
-        response = web.Response(body=body.encode() if isinstance(body, str) else body)
-        response.set_status(failure.status)
-    else:
-        response = json_response(dict(body), failure.status)
-    if failure.retry_after is not None:
-        response.headers["Retry-After"] = str(failure.retry_after)
-    return response
-
-
-async def _reset_connection(
-    request: web.Request, response: web.StreamResponse, after_headers: bool
-) -> web.StreamResponse:
-    """Drop the connection after the handler ran; the client never gets a whole answer."""
-    transport = request.transport
-    if after_headers and transport is not None:
-        body = response.body if isinstance(response, web.Response) else b""
-        partial = bytes(body)[: len(body) // 2] if isinstance(body, bytes) else b""
-        stream = web.StreamResponse(status=response.status, headers=response.headers)
-        stream.content_length = len(partial) + 64
-        await stream.prepare(request)
-        await stream.write(partial)
-        transport.close()
-        return stream
-    if transport is not None:
-        transport.close()
-    return response

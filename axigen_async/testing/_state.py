@@ -11,6 +11,7 @@ Must not: import aiohttp or do any I/O, import anything from ``axigen_async`` ou
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,7 +66,8 @@ def format_timestamp(value: datetime | None) -> str:
     """Wire form of a UTC timestamp (``2026-12-01T09:30:00Z``), or ``""`` when unset."""
     if value is None:
         return ""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"  # %Y does not pad years before 1000
 
 
 def utc_from_timestamp(value: float) -> datetime:
@@ -274,6 +276,29 @@ def check_password_policy(account: FakeAccount, password: str) -> None:
             f"the new password breaks contentPolicy.mustInclude={rule}",
             "passwordTooWeak",
         )
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")  # json.loads would accept NaN and Infinity
+
+
+def decode_json(raw: bytes) -> object:
+    """Decode a request body as strict UTF-8 JSON; else a 400 ``invalidJson``.
+
+    Strict: no byte-order mark, no UTF-16 or UTF-32 (``json.loads`` of bytes would guess
+    them), no ``NaN`` or ``Infinity``. Nesting so deep that the parser runs out of
+    recursion is a 400 too, not a crash.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("the request body must be UTF-8", "invalidJson") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise bad_request("the request body is nested too deeply", "invalidJson") from None
+    except ValueError:  # JSONDecodeError, and integers longer than Python converts
+        raise bad_request("the request body must be JSON", "invalidJson") from None
 
 
 def check_object(

@@ -50,6 +50,14 @@ async def test_basic_login_returns_session_and_counts(wire: Wire) -> None:
     assert await _status(wire, "GET", INFO, headers) == 200
 
 
+async def test_a_password_beyond_ascii_logs_in_and_authenticates_calls(wire: Wire) -> None:
+    wire.fake.add_account("a@example.com", "\u00e9t\u00e9-pa55-\u2603")
+    headers = await wire.login("a@example.com", "\u00e9t\u00e9-pa55-\u2603")
+    assert await _status(wire, "GET", INFO, headers) == 200
+    wrong = {**headers, "Authorization": basic("a@example.com", "\u00e9t\u00e9-pa56-\u2603")}
+    assert await _status(wire, "GET", INFO, wrong) == 401
+
+
 async def test_login_is_case_insensitive_on_email(wire: Wire) -> None:
     wire.fake.add_account("a@example.com", "pw")
     headers = await wire.login("A@Example.com", "pw")
@@ -74,18 +82,36 @@ async def test_bearer_login(wire: Wire) -> None:
     [
         pytest.param(basic("a@example.com", "wrong"), id="wrong-password"),
         pytest.param(basic("nobody@example.com", "pw"), id="unknown-user"),
+        pytest.param(basic("no-domain", "pw"), id="user-without-domain"),
         pytest.param("Bearer unknown-token", id="unknown-token"),
-        pytest.param("Basic !!!not-base64", id="bad-base64"),
-        pytest.param("Basic " + "bm9jb2xvbg==", id="no-colon"),
         pytest.param("Digest abc", id="other-scheme"),
         pytest.param("", id="empty"),
     ],
 )
-async def test_login_rejects_bad_credentials(wire: Wire, authorization: str) -> None:
+async def test_login_rejects_wrong_credentials_with_401(wire: Wire, authorization: str) -> None:
     wire.fake.add_account("a@example.com", "pw")
     assert await _status(wire, "POST", "/api/v1/login", {"Authorization": authorization}) == 401
     assert sum(wire.fake.logins.values()) == 0
     assert sum(wire.fake.login_failures.values()) == 1
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param("Basic !!!not-base64", id="bad-base64"),
+        pytest.param("Basic " + "bm9jb2xvbg==", id="no-colon"),
+        pytest.param("Basic", id="no-value"),
+    ],
+)
+async def test_login_rejects_malformed_basic_with_400(wire: Wire, authorization: str) -> None:
+    wire.fake.add_account("a@example.com", "pw")
+    async with wire.http.post(
+        wire.url("/api/v1/login"), headers={"Authorization": authorization}
+    ) as response:
+        assert response.status == 400
+        assert (await response.json())["error"]["code"] == "invalidAuthorization"
+    assert sum(wire.fake.logins.values()) == 0
+    assert wire.fake.login_failures["<malformed>"] == 1
 
 
 async def test_login_without_authorization_is_401(wire: Wire) -> None:
