@@ -9,6 +9,7 @@ must not decide about retries, sessions or payloads.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import math
 from collections.abc import Callable
@@ -29,6 +30,8 @@ __all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "Transport"]
 logger = logging.getLogger("axigen_async")
 
 _URL_CACHE_SIZE: Final = 256
+#: Request bodies above this size (aiohttp's threshold for a warning) go as a stream.
+_LARGE_BODY: Final = 1024 * 1024
 #: The largest answer body read by default (8 MiB): far above any Account answer,
 #: an avatar included, and a bound on what a broken or hostile server can make
 #: the client hold.
@@ -117,11 +120,16 @@ class Transport:
             # context managers cost three more coroutines a call for the same end: a
             # body read to its end has freed the connection, and a read that fails
             # or is cancelled closes it, so a half-read one is never reused.
+            data: bytes | io.BytesIO | None = request.body
+            if data is not None and len(data) > _LARGE_BODY:
+                # aiohttp warns of a bytes body this large; a stream of its own per
+                # attempt still sends a retry the very same bytes.
+                data = io.BytesIO(data)
             response = await http.request(
                 request.method,
                 url,
                 headers=headers,
-                data=request.body,
+                data=data,
                 timeout=timeout,
                 allow_redirects=False,
                 raise_for_status=False,

@@ -159,6 +159,21 @@ async def test_avatar_upload_download_delete(session: AccountSession) -> None:
         await account.delete_avatar(session)
 
 
+async def test_an_avatar_of_the_largest_size_uploads_whole_and_again_on_a_retry(
+    session: AccountSession, fake_axigen: FakeAxigen
+) -> None:
+    # Over 1 MiB with its multipart framing: sent as a stream (aiohttp warns about,
+    # and pytest fails on, a bytes body that large), made anew for the retry.
+    image = PNG + bytes(range(256)) * ((account.MAX_AVATAR_BYTES - len(PNG)) // 256)
+    image += b"\0" * (account.MAX_AVATAR_BYTES - len(image))
+    fake_axigen.faults.fail_next("PUT /api/v1/account/avatar", 503)
+
+    await account.update_avatar(session, image, content_type="image/png")
+
+    assert (await account.get_avatar(session)).data == image
+    assert fake_axigen.route_counts["PUT /api/v1/account/avatar"] == 2
+
+
 async def test_vacation_round_trips_with_its_interval(session: AccountSession) -> None:
     start = datetime(2026, 12, 20, 8, 0, tzinfo=UTC)
     vacation = Vacation(

@@ -10,8 +10,12 @@ the server or the network are :class:`~axigen_async.AxigenError` subclasses; see
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Final
+
+import attrs
 
 from axigen_async._session import AccountSession
 from axigen_async._wire import ApiRequest, RetryClass, api_path, encode_multipart
@@ -106,6 +110,74 @@ def _check_signature_type(value: object) -> None:
         raise ValueError(f"a signature type must be SignatureType.HTML or .TEXT, got {value!r}")
 
 
+def _require_type(value: object, kind: type, what: str) -> None:
+    # The models do not check their field types, and the server refuses a JSON value
+    # of the wrong type (bool is never an int here, as on the wire).
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise TypeError(f"{what} must be a {kind.__name__}, not {type(value).__name__}")
+
+
+def _require_name(value: object) -> None:
+    if not _require_text(value, "the signature name").strip():
+        raise ValueError("the signature name must not be blank")
+
+
+def _require_new_password(value: object) -> str:
+    password = _require_text(value, "new_password")
+    # Checked before sending: after the change the session goes on with this password,
+    # which cannot travel in an Authorization header with a line break or NUL in it.
+    if any(ch in password for ch in "\r\n\0"):
+        raise ValueError("new_password must not contain line breaks or NUL characters")
+    return password
+
+
+def _wire_time(value: object, what: str) -> datetime | None:
+    """The instant the API will carry for ``value``: UTC, whole seconds (None stays None)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"{what} must be a datetime, not {type(value).__name__}")
+    if value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got naive {value.isoformat()}")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{what} is out of range once converted to UTC") from None
+    return utc.replace(microsecond=0)
+
+
+#: Characters an HTTP header value (the avatar's part headers) cannot carry.
+_CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x1f\x7f]")
+#: The longest avatar filename sent: as on most file systems, and far below the
+#: header line limits of HTTP servers (8 KiB is common).
+_MAX_FILENAME: Final = 255
+_INDEX_IDS: Final = frozenset(member.value for member in IndexId)
+#: The longest path and query sent, in encoded characters: HTTP servers commonly
+#: refuse request lines past 8 KiB, and no id or folder id comes near it.
+_MAX_TARGET: Final = 8000
+
+
+def _check_length(target: str, what: str) -> None:
+    if len(target) > _MAX_TARGET:
+        raise ValueError(f"{what} makes a URL of {len(target)} characters, over {_MAX_TARGET}")
+
+
+def _id_path(collection: str, resource_id: object, what: str) -> str:
+    """The encoded path of one resource of ``collection``, checked before sending."""
+    path = api_path("account", collection, _require_text(resource_id, what))
+    _check_length(path, what)
+    return path
+
+
+def _index_id(value: object) -> str:
+    index_id = str(_require_text(value, "an index id"))
+    # The server knows only the documented ids; "sort,search" would even ask for two.
+    if index_id not in _INDEX_IDS:
+        known = ", ".join(sorted(_INDEX_IDS))
+        raise ValueError(f"an index id must be one of {known}, got {value!r}")
+    return index_id
+
+
 # --- info, contact info, aliases ---------------------------------------------
 
 
@@ -128,6 +200,8 @@ async def update_contact_info(session: AccountSession, contact: ContactInfo) -> 
     """
     if not isinstance(contact, ContactInfo):
         raise TypeError(f"contact must be a ContactInfo, not {type(contact).__name__}")
+    for field in attrs.fields(ContactInfo):
+        _require_type(getattr(contact, field.name), str, f"contact.{field.name}")
     request = json_request("PUT", _CONTACT_INFO, _IDEMPOTENT, to_wire(contact))
     await session.request(request)
 
@@ -167,7 +241,7 @@ async def delete_temporary_alias(session: AccountSession, alias_id: str) -> None
     Raises:
         NotFoundError: no temporary alias has this id.
     """
-    path = api_path("account", "temporaryaliases", _require_text(alias_id, "alias_id"))
+    path = _id_path("temporaryaliases", alias_id, "alias_id")
     await session.request(
         ApiRequest("DELETE", path, _IDEMPOTENT, missing_after_retry_is_success=True)
     )
@@ -201,7 +275,7 @@ async def create_signature(session: AccountSession, signature: NewSignature) -> 
     """
     if not isinstance(signature, NewSignature):
         raise TypeError(f"signature must be a NewSignature, not {type(signature).__name__}")
-    _require_text(signature.name, "the signature name")
+    _require_name(signature.name)
     _check_signature_type(signature.type)
     if not isinstance(signature.body, str):
         raise TypeError("the signature body must be a str")
@@ -242,13 +316,13 @@ async def get_signature(session: AccountSession, signature_id: str) -> Signature
     Raises:
         NotFoundError: no signature has this id.
     """
-    return await _get_signature(session, _require_text(signature_id, "signature_id"), None)
+    return await _get_signature(session, signature_id, None)
 
 
 async def _get_signature(
     session: AccountSession, signature_id: str, deadline: float | None
 ) -> Signature:
-    request = ApiRequest("GET", api_path("account", "signatures", signature_id), _SAFE)
+    request = ApiRequest("GET", _id_path("signatures", signature_id, "signature_id"), _SAFE)
     return structure(request, await session.request(request, deadline=deadline), Signature)
 
 
@@ -261,13 +335,15 @@ async def update_signature(
         ValueError: nothing to change, or a type other than html or text.
         NotFoundError: no signature has this id.
     """
-    path = api_path("account", "signatures", _require_text(signature_id, "signature_id"))
+    path = _id_path("signatures", signature_id, "signature_id")
     if not isinstance(update, SignatureUpdate):
         raise TypeError(f"update must be a SignatureUpdate, not {type(update).__name__}")
     if update.type is not None:
         _check_signature_type(update.type)
     if update.name is not None:
-        _require_text(update.name, "the signature name")
+        _require_name(update.name)
+    if update.body is not None:
+        _require_type(update.body, str, "the signature body")
     body = {k: v for k, v in to_wire(update).items() if v is not None}
     if not body:
         raise ValueError("the update changes nothing: set name, type or body")
@@ -280,7 +356,7 @@ async def delete_signature(session: AccountSession, signature_id: str) -> None:
     Raises:
         NotFoundError: no signature has this id.
     """
-    path = api_path("account", "signatures", _require_text(signature_id, "signature_id"))
+    path = _id_path("signatures", signature_id, "signature_id")
     await session.request(
         ApiRequest("DELETE", path, _IDEMPOTENT, missing_after_retry_is_success=True)
     )
@@ -312,10 +388,17 @@ async def update_avatar(
 
     Raises:
         ValueError: the image is empty, larger than ``max_size``, its content type
-            is not ``image/*``, or its bytes are not of the type it claims.
+            is not ``image/*``, its bytes are not of the type it claims, or the
+            filename holds control characters or more than 255 of them.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"the avatar must be bytes, not {type(data).__name__}")
+    _require_type(content_type, str, "the avatar's content type")
+    _require_type(filename, str, "the avatar's filename")
+    if _CONTROL_CHARACTERS.search(filename):
+        raise ValueError(f"the avatar's filename must not hold control characters: {filename!r}")
+    if len(filename) > _MAX_FILENAME:
+        raise ValueError(f"the avatar's filename is longer than {_MAX_FILENAME} characters")
     data = bytes(data)
     if not data:
         raise ValueError("the avatar image is empty")
@@ -368,11 +451,18 @@ async def set_vacation(session: AccountSession, vacation: Vacation) -> None:
         raise TypeError(f"vacation must be a Vacation, not {type(vacation).__name__}")
     if isinstance(vacation.age, bool) or not isinstance(vacation.age, int) or vacation.age < 1:
         raise ValueError(f"age must be a positive number of days, got {vacation.age!r}")
+    for flag in ("enabled", "apply_always", "apply_to_external", "apply_to_internal"):
+        _require_type(getattr(vacation, flag), bool, flag)
+    _require_type(vacation.body, str, "body")
+    _require_type(vacation.subject, str, "subject")
+    start = _wire_time(vacation.start_time, "start_time")
+    end = _wire_time(vacation.end_time, "end_time")
     if not vacation.apply_always:
-        if vacation.start_time is None or vacation.end_time is None:
+        if start is None or end is None:
             raise ValueError("start_time and end_time are required when apply_always is False")
-        if vacation.end_time <= vacation.start_time:
-            raise ValueError("end_time must be after start_time")
+        # Compared as sent: two times within the same second would arrive equal.
+        if end <= start:
+            raise ValueError("end_time must be after start_time, by a second at least")
     body = {k: v for k, v in to_wire(vacation).items() if v is not None}
     await session.request(json_request("POST", _VACATION, _IDEMPOTENT, body))
 
@@ -386,11 +476,13 @@ async def set_password(session: AccountSession, new_password: str) -> None:
     Afterwards the session goes on with the new password. Never re-sent.
 
     Raises:
+        ValueError: the new password is empty or holds a line break or NUL, which
+            the session could not log in with.
         PermissionDeniedError or BadRequestError: the account need not change its
             password, or the password breaks the content policy.
         AmbiguousWriteError: the password may or may not have been set.
     """
-    body = {"newPassword": _require_text(new_password, "new_password")}
+    body = {"newPassword": _require_new_password(new_password)}
     await session.request(json_request("POST", _SET_PASSWORD, _ONCE, body, secrets=(new_password,)))
     session.use_password(new_password)
 
@@ -399,13 +491,14 @@ async def reset_password(session: AccountSession, old_password: str, new_passwor
     """Change the password; afterwards the session goes on with the new one. Never re-sent.
 
     Raises:
+        ValueError: a password is empty, or the new one holds a line break or NUL.
         BadRequestError or PermissionDeniedError: the old password is wrong, the
             change is not allowed, or the new password breaks the content policy.
         AmbiguousWriteError: the password may or may not have been changed.
     """
     body = {
         "oldPassword": _require_text(old_password, "old_password"),
-        "newPassword": _require_text(new_password, "new_password"),
+        "newPassword": _require_new_password(new_password),
     }
     request = json_request(
         "POST", _RESET_PASSWORD, _ONCE, body, secrets=(old_password, new_password)
@@ -426,13 +519,15 @@ async def get_index_info(
     mailbox. The ids are sent as repeated ``ids`` query parameters.
 
     Raises:
-        ValueError: no ids, or an empty id or scope.
+        ValueError: no ids, an id other than those of ``IndexId`` (conversation,
+            sort, search: the documented ones), or an empty scope.
     """
     if isinstance(ids, str):
         raise TypeError("ids must be a collection of index ids, not one string")
-    id_list = [str(_require_text(index_id, "an index id")) for index_id in ids]
+    id_list = [_index_id(index_id) for index_id in ids]
     if not id_list:
         raise ValueError("ids must name at least one index")
     query = (*(("ids", index_id) for index_id in id_list), ("scope", _require_text(scope, "scope")))
     request = ApiRequest("GET", _INDEX_INFO, _SAFE, query=query)
+    _check_length(request.target, "scope")
     return structure_list(request, await session.request(request), IndexInfo, items=False)
