@@ -1,0 +1,57 @@
+"""What the chaos plan (``FaultPlan.chaos``) may make final, read from the fake's fault log.
+
+An account may only fail in one of the ways the plan makes final:
+
+* its login (first or a re-login) was cut off or timed out: the login may have reached
+  the server, and a password attempt is never made twice;
+* one call used up its attempts, each failed by the plan (a fault on it, a fault on the
+  login it needed, or its session ended again).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from axigen_async import RetryPolicy
+from axigen_async.testing import InjectedFault
+
+LOGIN = "POST /api/v1/login"
+LOGOUT = "POST /api/v1/logout"
+ATTEMPTS = RetryPolicy().attempts
+#: Faults after which the request may have reached the server.
+CUT_OFF = frozenset({"reset", "reset_after_headers", "slow"})
+#: The errors a call gets when the plan used up its attempts.
+EXHAUSTED_KINDS = frozenset(
+    {"ServerError", "RateLimitError", "ConnectionLostError", "RequestTimeoutError"}
+)
+
+
+def by_account(faults: Iterable[InjectedFault]) -> dict[str, list[InjectedFault]]:
+    """The fault log grouped by the account each request named."""
+    grouped: dict[str, list[InjectedFault]] = defaultdict(list)
+    for fault in faults:
+        if fault.account is not None:
+            grouped[fault.account].append(fault)
+    return grouped
+
+
+def cut_off(faults: Iterable[InjectedFault], route: str) -> bool:
+    """Whether the plan cut off or slowed a request of ``route``."""
+    return any(fault.route == route and fault.kind in CUT_OFF for fault in faults)
+
+
+def explained(error: Mapping[str, object], faults: list[InjectedFault]) -> bool:
+    """Whether the plan's faults on one account account for its final error (a report's)."""
+    request, kind, attempts = error["request"], error["kind"], error["attempts"]
+    assert isinstance(request, str)
+    assert isinstance(attempts, int)
+    route = request.partition("?")[0]  # the fault log names routes without a query
+    if route == LOGIN and kind in ("ConnectionLostError", "RequestTimeoutError"):
+        return cut_off(faults, LOGIN)
+    on_call = [fault for fault in faults if fault.route in (route, LOGIN)]
+    if kind in EXHAUSTED_KINDS:
+        return attempts >= ATTEMPTS and len(on_call) >= 2
+    if kind == "AuthenticationError":  # its session ended at every attempt left
+        return attempts == ATTEMPTS + 1
+    return False
