@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +14,7 @@ import pytest
 
 from axigen_async.cli._parser import build_parser
 from tests.cli.helpers import read_jsonl, run_cli, write_csv
-
-CLI = [sys.executable, "-m", "axigen_async.cli"]
-WAIT = 60.0
+from tests.cli.processes import CLI, fake_server, run, run_and_kill, start, stop
 
 
 async def test_demo_defaults_audit_1000_accounts_each_once(
@@ -49,73 +44,10 @@ async def test_demo_prints_plain_progress_when_not_a_terminal(tmp_path: Path) ->
     assert "done 30/30, failed 0, in flight 0" in run.err
 
 
-def _stop(
-    process: subprocess.Popen[str] | subprocess.Popen[bytes], sig: int = signal.SIGKILL
-) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @pytest.fixture
 def standalone_fake() -> Iterator[str]:
-    process = _start(
-        [
-            sys.executable,
-            "-m",
-            "axigen_async.testing",
-            "--port",
-            "0",
-            "--accounts",
-            "200",
-            "--password",
-            "demo",
-        ]
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://")
+    with fake_server("--accounts", "200", "--password", "demo") as url:
         yield url
-    finally:
-        _stop(process, signal.SIGTERM)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-def _run_and_kill(command: list[str], journal: Path, *, lines: int) -> set[str]:
-    """Start ``command``, SIGKILL it once the journal has ``lines`` lines; the done emails."""
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + WAIT
-        while _lines(journal) < lines and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert _lines(journal) >= lines
-    finally:
-        _stop(process)
-    return {e["email"] for e in read_jsonl(journal) if e["status"] == "done"}
-
-
-def _run(command: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        [*command, *extra], capture_output=True, text=True, timeout=WAIT, check=False
-    )
-
-
-def _start(command: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        command, stdout=subprocess.PIPE, text=True
-    )
-
-
-def _lines(path: Path) -> int:
-    return path.read_text().count("\n") if path.exists() else 0
 
 
 async def _signature_names(url: str, email: str, http: aiohttp.ClientSession) -> list[str]:
@@ -147,10 +79,10 @@ async def test_apply_killed_then_resumed_creates_each_signature_once(
     base = [*CLI, "apply", str(spec), str(accounts), "--url", standalone_fake, "-q"]
     base += ["--journal", str(journal), "--concurrency", "2"]
 
-    done_before = _run_and_kill(base, journal, lines=20)
+    done_before = run_and_kill(base, journal, after_lines=20)
     assert len(done_before) < 200
 
-    second = _run(base, "--resume")
+    second = run(base, "--resume")
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"{len(done_before)} skipped" in second.stdout
@@ -165,7 +97,7 @@ async def test_apply_killed_then_resumed_creates_each_signature_once(
 
 
 async def test_fake_server_subcommand_serves_and_stops_on_sigterm() -> None:
-    process = _start([*CLI, "fake-server", "--port", "0", "--accounts", "3"])
+    process = start([*CLI, "fake-server", "--port", "0", "--accounts", "3"])
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
@@ -174,7 +106,7 @@ async def test_fake_server_subcommand_serves_and_stops_on_sigterm() -> None:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     finally:
-        _stop(process)
+        stop(process)
         if process.stdout is not None:
             process.stdout.close()
 
