@@ -149,7 +149,7 @@ REDACTED = "<redacted>"
 _SECRET_FIELD = re.compile(
     r"""(["']?(?<![\w-])(?:sessid|x-axigen-session|x-axigen-security-token|securitytoken"""
     r"""|authorization|password|newpassword|oldpassword|token|access_token|_h)["']?\s*[:=]\s*)"""
-    r"""("[^"]*"|'[^']*'|(?:(?:basic|bearer)\s+)?[^\s,;&<>"'}]+)""",
+    r"""("[^"]*"|'[^']*'|(?:(?:basic|bearer)\s+)?(?:<redacted>|[^\s,;&<>"'}]+))""",
     re.IGNORECASE,
 )
 # ... and a credential after its scheme, wherever it stands ("Basic dXNlcjpw..."): a

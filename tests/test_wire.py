@@ -185,6 +185,11 @@ def test_a_secret_cut_by_the_excerpts_end_is_still_redacted() -> None:
     assert excerpt == "x" * (exc.BODY_EXCERPT_LIMIT - 5) + "<reda"
 
 
+def test_a_header_whose_secret_was_given_reads_as_one_redaction() -> None:
+    body = f"Authorization: Basic {BASIC}; sessid=s-1".encode()
+    assert body_excerpt(body, (BASIC, "s-1")) == "Authorization: <redacted>; sessid=<redacted>"
+
+
 def test_a_longer_secret_is_redacted_before_a_shorter_one_inside_it() -> None:
     assert body_excerpt(b"[abcdef]", ("abc", "abcdef")) == "[<redacted>]"
 
