@@ -217,12 +217,27 @@ class BulkRun(Generic[T]):
         """Cancel the workers still running and wait for them (their sessions close)."""
         self._closing = True
         self._source.end()
-        workers = list(self._workers)
-        for task in workers:
+        pending = set(self._workers)
+        for task in pending:
             task.cancel()
-        if workers:
-            await asyncio.wait(workers)
+        # Wait for every worker even when cancelled again meanwhile, as TaskGroup does:
+        # leaving at a second cancellation left workers running past the block, their
+        # sessions still logging out on a client the caller may close next. A further
+        # cancellation is passed on to the workers (cutting their logouts short) and
+        # raised once they are done; each one turns the loop once more. The loop ends
+        # when the workers do: cancelled, each is bounded by its call's deadline.
+        cancelled_again: asyncio.CancelledError | None = None
+        while pending:
+            try:
+                await asyncio.wait(pending)
+            except asyncio.CancelledError as error:
+                cancelled_again = error
+                for task in pending:
+                    task.cancel()
+            pending = {task for task in pending if not task.done()}
         await self._source.close()
+        if cancelled_again is not None:
+            raise cancelled_again
         crash = self._crash
         if crash is not None and exc_value is None and not self._finished:
             # A worker failed after the consumer stopped reading: do not let it vanish.
