@@ -13,6 +13,7 @@ with ``Authorization`` (Basic) and ``X-Axigen-Session`` headers, decoding each J
 
 The accounts come from generators, never lists, so a run holds only what is in flight.
 Each workload returns the number of accounts it completed and raises on the first failure.
+:func:`status_kib` reads a process's memory figures for the benchmarks that watch them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "run_library",
     "run_naive",
     "run_raw",
+    "status_kib",
 ]
 
 T = TypeVar("T")
@@ -183,3 +185,23 @@ async def run_naive(base_url: str, count: int, ssl: SSLContext | bool = True) ->
 
     await _pull_workers(emails(count), one, CONCURRENCY)
     return done
+
+
+# --- memory, for the benchmarks that watch it --------------------------------------
+
+
+def status_kib(field: str, pid: int | None = None) -> int | None:
+    """A ``Vm*`` line (``VmRSS``, ``VmHWM``) of ``/proc/<pid>/status`` in KiB.
+
+    ``pid`` None reads this process. None when the file or the line is missing
+    (off Linux, or the process has ended).
+    """
+    path = f"/proc/{'self' if pid is None else pid}/status"
+    try:
+        with open(path, encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None

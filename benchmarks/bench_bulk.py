@@ -64,6 +64,7 @@ from benchmarks._bulk_workloads import (
     run_library,
     run_naive,
     run_raw,
+    status_kib,
 )
 from benchmarks._fake_process import FakeServerProcess
 
@@ -164,18 +165,6 @@ def _print_comparison(accounts: int, rounds: int, medians: dict[str, Sample]) ->
 # --- peak RSS, each size in a fresh child ---------------------------------------------------
 
 
-def _status_kib(field: str) -> int | None:
-    """A ``Vm*`` line of ``/proc/self/status`` in KiB, or None off Linux."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def _peak_kib() -> int:
     """This process's peak RSS in KiB.
 
@@ -183,7 +172,7 @@ def _peak_kib() -> int:
     (Linux records the old address space's high-water mark at ``exec``, and a vfork'ed
     child's old address space is the parent's), so where ``VmHWM`` exists, that is used.
     """
-    hwm = _status_kib("VmHWM")
+    hwm = status_kib("VmHWM")
     return hwm if hwm is not None else _ru_maxrss_kib()
 
 
