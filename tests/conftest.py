@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import trustme
 
 from axigen_async import AccountSession, AxigenClient, BasicAuth
 from axigen_async.testing import FakeAccount, FakeAxigen
@@ -50,6 +52,22 @@ async def client(fake_axigen: FakeAxigen, sleeps: Sleeps) -> AsyncIterator[Axige
 async def session(client: AxigenClient, jane: FakeAccount) -> AsyncIterator[AccountSession]:
     async with client.session(BasicAuth(EMAIL, PASSWORD)) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def authority() -> trustme.CA:
+    """A throw-away certificate authority (trustme) that tests may trust or not."""
+    return trustme.CA()
+
+
+@pytest.fixture
+async def tls_fake(authority: trustme.CA) -> AsyncIterator[FakeAxigen]:
+    """The fake over HTTPS, with the authority's certificate for 127.0.0.1, and Jane."""
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    async with FakeAxigen(ssl_context=server_context) as fake:
+        fake.add_account(EMAIL, PASSWORD)
+        yield fake
 
 
 @pytest.fixture

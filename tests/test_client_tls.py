@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,6 @@ from axigen_async import AxigenClient, BasicAuth, ConnectError
 from axigen_async.api import account
 from axigen_async.testing import FakeAxigen
 from tests.conftest import EMAIL, PASSWORD, Sleeps
-
-
-@pytest.fixture(scope="module")
-def authority() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-async def tls_fake(authority: trustme.CA) -> AsyncIterator[FakeAxigen]:
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(server_context)
-    async with FakeAxigen(ssl_context=server_context) as fake:
-        fake.add_account(EMAIL, PASSWORD)
-        yield fake
 
 
 async def test_a_client_trusting_the_authority_talks_https(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from axigen_async import AccountSession
 from axigen_async.api import account
 from axigen_async.models.account import (
     ContactInfo,
+    IndexId,
     NewSignature,
     SignatureType,
     SignatureUpdate,
@@ -19,6 +20,7 @@ from axigen_async.models.account import (
 from axigen_async.testing import FakeAxigen
 
 START = datetime(2026, 12, 20, tzinfo=UTC)
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def _vacation(**changes: Any) -> Vacation:
@@ -106,7 +108,96 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("function", "args", "error", "message"), CASES)
+# --- what the properties of tests/test_hostile_input.py found, one case each --------------
+# Each was sent before, and the fake answered 400 or 500 (or, for the passwords, took the
+# change while the session could not follow it): now refused before anything is sent.
+
+FOUND_BY_PROPERTIES = [
+    pytest.param(
+        account.set_vacation, (_vacation(enabled=1),), TypeError, "enabled", id="flag-not-bool"
+    ),
+    pytest.param(account.set_vacation, (_vacation(body=None),), TypeError, "body", id="no-body"),
+    pytest.param(
+        account.set_vacation,
+        (_vacation(end_time="2027-01-01T00:00:00Z"),),
+        TypeError,
+        "end_time",
+        id="time-as-string",
+    ),
+    pytest.param(
+        account.set_vacation,
+        (_vacation(start_time=datetime.min.replace(tzinfo=timezone.max)),),
+        ValueError,
+        "out of range",
+        id="before-year-1-in-utc",
+    ),
+    pytest.param(
+        account.set_vacation,
+        (_vacation(end_time=START + timedelta(microseconds=500)),),
+        ValueError,
+        "after",
+        id="end-in-the-same-second",
+    ),
+    pytest.param(
+        account.update_contact_info,
+        (ContactInfo(title=None),),  # type: ignore[arg-type]
+        TypeError,
+        "title",
+        id="contact-field-not-str",
+    ),
+    pytest.param(
+        account.create_signature,
+        (NewSignature(" \t ", SignatureType.TEXT, "b"),),
+        ValueError,
+        "blank",
+        id="blank-signature-name",
+    ),
+    pytest.param(
+        account.update_signature,
+        ("sig-1", SignatureUpdate(name="\u2028")),
+        ValueError,
+        "blank",
+        id="blank-new-name",
+    ),
+    pytest.param(
+        account.update_signature,
+        ("sig-1", SignatureUpdate(body=5)),  # type: ignore[arg-type]
+        TypeError,
+        "body",
+        id="new-body-not-str",
+    ),
+    pytest.param(
+        account.set_password, ("line\nbreak-pa55",), ValueError, "line breaks", id="set-newline"
+    ),
+    pytest.param(
+        account.reset_password,
+        ("old-Passw0rd", "nul\x00-pa55"),
+        ValueError,
+        "NUL",
+        id="reset-nul",
+    ),
+    pytest.param(
+        account.get_index_info,
+        ([IndexId("thread")], "scope"),
+        ValueError,
+        "one of",
+        id="unknown-index-id",
+    ),
+    pytest.param(
+        account.get_index_info,
+        (["conversation,sort"], "scope"),
+        ValueError,
+        "one of",
+        id="two-index-ids-in-one",
+    ),
+    pytest.param(
+        account.get_index_info, (["sort"], "x" * 9_000), ValueError, "URL", id="scope-too-long"
+    ),
+    pytest.param(account.get_signature, ("x" * 9_000,), ValueError, "URL", id="id-too-long"),
+]
+
+
+@pytest.mark.parametrize(("function", "args", "error", "message"), [*CASES, *FOUND_BY_PROPERTIES])
 async def test_bad_input_is_refused_before_sending(
     session: AccountSession,
     fake_axigen: FakeAxigen,
@@ -142,3 +233,25 @@ async def test_contact_info_is_sent_whole(session: AccountSession, fake_axigen: 
     await account.update_contact_info(session, ContactInfo(first_name="Jane"))
     contact = await account.get_contact_info(session)
     assert contact == ContactInfo(first_name="Jane")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "filename", "error", "message"),
+    [
+        pytest.param(None, "a.png", TypeError, "content type", id="content-type-not-str"),
+        pytest.param("image/png", None, TypeError, "filename", id="filename-not-str"),
+        pytest.param("image/png", "a\x1fb.png", ValueError, "control", id="control-character"),
+        pytest.param("image/png", "x" * 256, ValueError, "255", id="filename-too-long"),
+    ],
+)
+async def test_avatar_headers_the_server_refuses_are_refused_before_sending(
+    session: AccountSession,
+    fake_axigen: FakeAxigen,
+    content_type: Any,
+    filename: Any,
+    error: type[Exception],
+    message: str,
+) -> None:
+    with pytest.raises(error, match=message):
+        await account.update_avatar(session, PNG, content_type=content_type, filename=filename)
+    assert fake_axigen.requests == []

@@ -12,9 +12,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from axigen_async import RetryPolicy
 from axigen_async.testing import InjectedFault
+
+#: The SPEC the chaos tests apply: every kind of write, creates included.
+APPLY_SPEC: dict[str, Any] = {
+    "vacation": {"enabled": True, "subject": "Away", "body": "Back soon", "applyAlways": True},
+    "signatures": [
+        {"name": "Chaos", "type": "html", "body": "<b>calm</b>"},
+        {"name": "Plain", "type": "text", "body": "-- plain"},
+    ],
+    "contactInfo": {"title": "Dr.", "suffix": "PhD"},
+    "temporaryAliases": {"minimum": 2},
+}
 
 LOGIN = "POST /api/v1/login"
 LOGOUT = "POST /api/v1/logout"

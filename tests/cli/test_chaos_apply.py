@@ -14,11 +14,10 @@ import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from axigen_async import Timeouts
 from axigen_async.testing import FakeAccount, FakeAxigen, FakeTemporaryAlias
-from tests.cli.chaos import by_account, cut_off, explained
+from tests.cli.chaos import APPLY_SPEC, by_account, cut_off, explained
 from tests.cli.helpers import InstantSleep, read_jsonl, run_cli, write_csv
 
 ACCOUNTS = 400
@@ -26,18 +25,9 @@ PASSWORD = "Chaos-apply-2"
 SEED = 4242
 CREATE_SIGNATURE = "POST /api/v1/account/signatures"
 CREATE_ALIAS = "POST /api/v1/account/temporaryaliases"
-MINIMUM = 2
+MINIMUM = APPLY_SPEC["temporaryAliases"]["minimum"]
 EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
-SPEC: dict[str, Any] = {
-    "vacation": {"enabled": True, "subject": "Away", "body": "Back soon", "applyAlways": True},
-    "signatures": [
-        {"name": "Chaos", "type": "html", "body": "<b>calm</b>"},
-        {"name": "Plain", "type": "text", "body": "-- plain"},
-    ],
-    "contactInfo": {"title": "Dr.", "suffix": "PhD"},
-    "temporaryAliases": {"minimum": MINIMUM},
-}
-WANTED_SIGNATURES = {(s["name"], s["type"], s["body"]) for s in SPEC["signatures"]}
+WANTED_SIGNATURES = {(s["name"], s["type"], s["body"]) for s in APPLY_SPEC["signatures"]}
 
 
 def _matches_spec(account: FakeAccount) -> bool:
@@ -76,7 +66,7 @@ async def test_apply_under_chaos_never_duplicates_and_reports_every_unknown_outc
         aliases_before[email] = len(account.temporary_aliases)
     accounts = write_csv(tmp_path / "a.csv", [(email, PASSWORD) for email in emails])
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps(SPEC))
+    spec.write_text(json.dumps(APPLY_SPEC))
     journal = tmp_path / "journal.jsonl"
     fake_axigen.faults.chaos(seed=SEED, slow_seconds=0.5)
 

@@ -18,12 +18,12 @@ import json
 import random
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from axigen_async import AccountSession, AxigenClient
 from axigen_async.api import account
 from axigen_async.bulk import BulkAccount, fan_out
 from axigen_async.testing import FakeAxigen
+from tests.cli.chaos import APPLY_SPEC
 from tests.cli.helpers import InstantSleep, read_jsonl, write_csv
 from tests.cli.processes import CLI, fake_server, run, run_and_kill
 
@@ -34,15 +34,6 @@ FAKE_OPTIONS = (
     *("--accounts", str(ACCOUNTS), "--password", PASSWORD, "--seed", "3"),
     *("--chaos", "--fault-seed", "11", "--slow-seconds", "0.2"),
 )
-SPEC: dict[str, Any] = {
-    "vacation": {"enabled": True, "subject": "Away", "body": "Back soon", "applyAlways": True},
-    "signatures": [
-        {"name": "Chaos", "type": "html", "body": "<b>calm</b>"},
-        {"name": "Plain", "type": "text", "body": "-- plain"},
-    ],
-    "contactInfo": {"title": "Dr.", "suffix": "PhD"},
-    "temporaryAliases": {"minimum": 2},
-}
 #: Rounds of reading back the accounts whose read failed under chaos.
 READ_ROUNDS = 10
 
@@ -98,7 +89,7 @@ async def test_a_killed_and_resumed_apply_under_chaos_ends_as_an_undisturbed_one
     emails = [f"user{index}@example.com" for index in range(1, ACCOUNTS + 1)]
     accounts = write_csv(tmp_path / "a.csv", [(email, PASSWORD) for email in emails])
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps(SPEC))
+    spec.write_text(json.dumps(APPLY_SPEC))
     kill_after = random.Random(KILL_SEED).randrange(10, ACCOUNTS - 20)
 
     with fake_server(*FAKE_OPTIONS) as calm_url, fake_server(*FAKE_OPTIONS) as killed_url:

@@ -1,9 +1,10 @@
-"""The command line's TLS options against the fake server over HTTPS: --ca-file, --insecure."""
+"""The command line's TLS options against the fake server over HTTPS: --ca-file, --insecure.
+
+``authority`` and ``tls_fake`` come from tests/conftest.py.
+"""
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,22 +12,7 @@ import trustme
 
 from axigen_async.testing import FakeAxigen
 from tests.cli.helpers import read_jsonl, run_cli, write_csv
-
-EMAIL, PASSWORD = "tls@example.com", "Tls-pw-77"
-
-
-@pytest.fixture(scope="module")
-def authority() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-async def tls_fake(authority: trustme.CA) -> AsyncIterator[FakeAxigen]:
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(server_context)
-    async with FakeAxigen(ssl_context=server_context) as fake:
-        fake.add_account(EMAIL, PASSWORD)
-        yield fake
+from tests.conftest import EMAIL, PASSWORD
 
 
 def _audit(url: str, tmp_path: Path, *extra: str) -> list[str]:
