@@ -27,7 +27,7 @@ from yarl import URL
 
 from axigen_async import _json
 from axigen_async import exceptions as exc
-from axigen_async._auth import Credentials, header_secrets
+from axigen_async._auth import Credentials
 from axigen_async._failures import Attempt, ambiguous_write
 from axigen_async._login import Logins, acquire_within
 from axigen_async._retry import (
@@ -355,13 +355,7 @@ class AxigenClient:
             if status == 404 and request.missing_after_retry_is_success and maybe_applied:
                 return raw
             retry_after = parse_retry_after(raw.retry_after)
-            error = api_error(
-                request,
-                raw,
-                attempts=attempts,
-                retry_after=retry_after,
-                secrets=header_secrets(headers),
-            )
+            error = api_error(request, raw, attempts=attempts, retry_after=retry_after)
             if status_leaves_write_unknown(request.retry_class, status):
                 raise ambiguous_write(request, attempts, error) from error
             maybe_applied = maybe_applied or status in (500, 502, 504)

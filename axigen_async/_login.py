@@ -19,12 +19,11 @@ from axigen_async._auth import (
     LOGOUT_PATH,
     SESSION_HEADER,
     Credentials,
-    header_secrets,
 )
 from axigen_async._failures import Attempt, deadline_error
 from axigen_async._retry import Failure, parse_retry_after
 from axigen_async._transport import Transport
-from axigen_async._wire import ApiRequest, RetryClass, api_error, body_excerpt
+from axigen_async._wire import ApiRequest, RetryClass, api_error, redacted_excerpt
 
 __all__ = ["Logins", "acquire_within"]
 
@@ -114,9 +113,7 @@ class Logins:
             )
         if raw.status >= 300:
             retry_after = parse_retry_after(raw.retry_after)
-            error = api_error(
-                LOGIN, raw, attempts=1, retry_after=retry_after, secrets=header_secrets(headers)
-            )
+            error = api_error(LOGIN, raw, attempts=1, retry_after=retry_after)
             if raw.status in self._retry_statuses:
                 # Refused before it ran, so not a password attempt: the calling
                 # operation, which was not sent either, may try again.
@@ -131,7 +128,7 @@ class Logins:
                 url=LOGIN_PATH,
                 status=raw.status,
                 attempts=1,
-                body_excerpt=body_excerpt(raw.body, header_secrets(headers)),
+                body_excerpt=redacted_excerpt(LOGIN, raw.body, raw.sent_headers),
             )
         self.succeeded += 1
         return sessid

@@ -19,11 +19,10 @@ import aiohttp
 from yarl import URL
 
 from axigen_async import exceptions as exc
-from axigen_async._auth import header_secrets
-from axigen_async._failures import Attempt, deadline_error, transport_failure
+from axigen_async._failures import Attempt, ambiguous_write, deadline_error, transport_failure
 from axigen_async._retry import Failure, Timeouts
 from axigen_async._watchdog import Watchdog
-from axigen_async._wire import ApiRequest, RawResponse, body_excerpt
+from axigen_async._wire import ApiRequest, RawResponse, RetryClass, redacted_excerpt
 
 __all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "Transport"]
 
@@ -32,6 +31,9 @@ logger = logging.getLogger("axigen_async")
 _URL_CACHE_SIZE: Final = 256
 #: Request bodies above this size (aiohttp's threshold for a warning) go as a stream.
 _LARGE_BODY: Final = 1024 * 1024
+#: The most of an error answer's body read: enough for its excerpt and for the
+#: error pages of servers and proxies, whose connection then stays reusable.
+_ERROR_BODY_LIMIT: Final = 64 * 1024
 #: The largest answer body read by default (8 MiB): far above any Account answer,
 #: an avatar included, and a bound on what a broken or hostile server can make
 #: the client hold.
@@ -57,6 +59,7 @@ class Transport:
         self._timeouts = timeouts
         self._clock = clock
         self._max_body = max_response_size
+        self._max_error_body = min(max_response_size, _ERROR_BODY_LIMIT)
         self._attempt_timeout = _aiohttp_timeout(timeouts.attempt, timeouts.connect)
         # Full URLs of the paths called most (the fixed ones come first), built once.
         self._urls: dict[str, URL] = {}
@@ -111,20 +114,21 @@ class Transport:
         self.requests += 1
         self.in_flight += 1
         failed: Attempt | None = None
-        status = 0
+        response: aiohttp.ClientResponse | None = None
         # The body's blocks as they arrive: on a failure mid-body, what did arrive
-        # becomes the error's excerpt.
+        # serves for the excerpt.
         received: list[bytes] = []
         try:
+            body = request.body
+            data: bytes | io.BytesIO | None = body
+            if body is not None and len(body) > _LARGE_BODY:
+                # aiohttp warns of a bytes body this large; a stream of its own per
+                # attempt still sends a retry the very same bytes.
+                data = io.BytesIO(body)
             # Awaited and released by hand rather than used in ``async with``, whose
             # context managers cost three more coroutines a call for the same end: a
             # body read to its end has freed the connection, and a read that fails
             # or is cancelled closes it, so a half-read one is never reused.
-            data: bytes | io.BytesIO | None = request.body
-            if data is not None and len(data) > _LARGE_BODY:
-                # aiohttp warns of a bytes body this large; a stream of its own per
-                # attempt still sends a retry the very same bytes.
-                data = io.BytesIO(data)
             response = await http.request(
                 request.method,
                 url,
@@ -134,32 +138,26 @@ class Transport:
                 allow_redirects=False,
                 raise_for_status=False,
             )
-            status = response.status
+            # An error answer is read for its excerpt only, so not far.
+            limit = self._max_body if response.status < 300 else self._max_error_body
             try:
-                complete = await _read_body(response, self._max_body, received)
+                complete = await _read_body(response, limit, received)
             finally:
                 response.release()
-            body = received[0] if len(received) == 1 else b"".join(received)
-            if not complete:
-                failed = self._too_large(request, status, body, headers, attempt)
-            response_headers = response.headers
-            raw = RawResponse(
-                status,
-                body,
-                response_headers.get("Content-Type", ""),
-                response_headers.get("Retry-After") if status >= 400 else None,
-                attempt,
-            )
+            raw = _answer(response, received, attempt, headers)
+            if not complete and raw.status < 300:
+                failed = self._too_large(request, raw, attempt)
         except aiohttp.ClientError as error:
-            failed = transport_failure(
-                request,
-                error,
-                attempt,
-                status=status or None,
-                body_excerpt=body_excerpt(b"".join(received), header_secrets(headers))
-                if received
-                else "",
-            )
+            if response is not None and response.status >= 300:
+                # The status arrived, then the body broke off: the server's answer is
+                # known all the same, and what came of the body makes its excerpt.
+                raw = _answer(response, received, attempt, headers)
+            else:
+                excerpt = redacted_excerpt(request, b"".join(received), headers)
+                status = response.status if response is not None else None
+                failed = transport_failure(
+                    request, error, attempt, status=status, body_excerpt=excerpt
+                )
         except asyncio.CancelledError:
             if not watch.timed_out():
                 raise  # cancelled by someone else: not ours to turn into an error
@@ -186,29 +184,24 @@ class Transport:
             )
         return raw
 
-    def _too_large(
-        self,
-        request: ApiRequest,
-        status: int,
-        body: bytes,
-        headers: dict[str, str] | None,
-        attempt: int,
-    ) -> Attempt | None:
-        """A body cut at the size limit: an error for a success, an excerpt for an error.
+    def _too_large(self, request: ApiRequest, raw: RawResponse, attempt: int) -> Attempt:
+        """A successful answer cut at the size limit: it cannot be used, and sending
+        again would bring the same answer, so the error is final.
 
-        An error answer needs only its excerpt, so its status stands; a successful
-        one cannot be used, and sending again would bring the same answer.
+        A write that would act twice did act (its status says so) yet cannot be
+        confirmed from its answer: that is reported as such.
         """
-        if status >= 300:
-            return None
-        error = exc.ResponseTooLargeError(
+        error: exc.AxigenError = exc.ResponseTooLargeError(
             f"the answer is larger than the client's max_response_size of {self._max_body} bytes",
             method=request.method,
             url=request.target,
-            status=status,
+            status=raw.status,
             attempts=attempt,
-            body_excerpt=body_excerpt(body, (*request.secrets, *header_secrets(headers))),
+            body_excerpt=redacted_excerpt(request, raw.body, raw.sent_headers),
         )
+        if request.retry_class is RetryClass.NOT_IDEMPOTENT:
+            cause, error = error, ambiguous_write(request, attempt, error)
+            error.__cause__ = cause
         return Attempt(error, Failure.MAYBE_SENT, final=True)
 
     @staticmethod
@@ -225,15 +218,35 @@ class Transport:
         return Attempt(deadline_error(request, attempt), Failure.MAYBE_SENT)
 
 
+def _answer(
+    response: aiohttp.ClientResponse,
+    blocks: list[bytes],
+    attempt: int,
+    sent_headers: dict[str, str] | None,
+) -> RawResponse:
+    """The answer as the client's other layers take it."""
+    status = response.status
+    headers = response.headers
+    return RawResponse(
+        status,
+        blocks[0] if len(blocks) == 1 else b"".join(blocks),
+        headers.get("Content-Type", ""),
+        headers.get("Retry-After") if status >= 400 else None,
+        attempt,
+        sent_headers,
+    )
+
+
 async def _read_body(response: aiohttp.ClientResponse, limit: int, blocks: list[bytes]) -> bool:
     """Read the body into ``blocks``, at most ``limit`` bytes; whether it was all read.
 
-    A body over the limit is not read on (its connection is closed, never reused):
-    one announced as longer is not read at all, and one of unknown length (chunked,
-    or compressed) is read up to the limit.
+    A body over the limit is not read on (its connection is closed, never reused). A
+    successful answer announced as longer is not read at all; any other is read up
+    to the limit (an error answer, for the start its excerpt shows; one of unknown
+    length, chunked or compressed, to find out).
     """
     length = response.content_length
-    if length is not None and length > limit:
+    if length is not None and length > limit and response.status < 300:
         response.close()
         return False
     content = response.content

@@ -8,15 +8,18 @@ so every rule here is tested without a network or an event loop.
 from __future__ import annotations
 
 import enum
+import html
+import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import attrs
 
 from axigen_async import exceptions as exc
+from axigen_async._auth import header_secrets
 
 API_PREFIX = "/api/v1"
 
@@ -78,6 +81,16 @@ class RawResponse(NamedTuple):
     retry_after: str | None = None
     #: Which attempt of its call this answer came to (for the errors built from it).
     attempts: int = 1
+    #: The headers the request was sent with, its ``Authorization`` and session id
+    #: among them: kept only to scrub their secrets from an excerpt of this answer,
+    #: and never shown (see ``__repr__``).
+    sent_headers: Mapping[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RawResponse(status={self.status}, body=<{len(self.body)} bytes>, "
+            f"content_type={self.content_type!r}, attempts={self.attempts})"
+        )
 
 
 def api_path(*segments: str) -> str:
@@ -143,43 +156,84 @@ def error_class(status: int) -> type[exc.ApiError]:
 
 REDACTED = "<redacted>"
 
+# A credential-looking token: four or more characters, one of them not a lower-case
+# letter, so that prose ("must", "expired", "information") is left alone.
+_CREDENTIAL = r"""(?=[a-z]*[^a-z\s,;&<>"'}])[^\s,;&<>"'}]{4,}"""
 # What an answer may echo of a request's credentials: a proxy's error page or a
 # debug dump quoting headers, a JSON body naming a session id. The value after a
-# key that names a secret, quoted or bare ("sessid": "...", X-Axigen-Session: ...)...
+# key that names a secret: quoted (to its closing quote, or the window's end when
+# the body was cut off there), after an auth scheme, or bare and credential-like...
 _SECRET_FIELD = re.compile(
     r"""(["']?(?<![\w-])(?:sessid|x-axigen-session|x-axigen-security-token|securitytoken"""
     r"""|authorization|password|newpassword|oldpassword|token|access_token|_h)["']?\s*[:=]\s*)"""
-    r"""("[^"]*"|'[^']*'|(?:(?:basic|bearer)\s+)?(?:<redacted>|[^\s,;&<>"'}]+))""",
+    r"""("(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)"""
+    r"""|(?:basic|bearer)\s+(?:<redacted>|[^\s,;&<>"'}]+)|<redacted>|""" + _CREDENTIAL + ")",
     re.IGNORECASE,
 )
 # ... and a credential after its scheme, wherever it stands ("Basic dXNlcjpw..."): a
-# token of 8 or more characters with one that is not a lower-case letter, so that
-# prose ("basic information") is left alone.
+# token of 8 or more characters with a digit or a symbol, which words
+# ("Authentication") do not have.
 _SCHEME_VALUE = re.compile(
-    r"(?<![\w-])((?i:basic|bearer))(\s+)(?=[a-z]*[A-Z0-9+/._~-])[A-Za-z0-9+/._~-]{8,}=*"
+    r"(?<![\w-])((?i:basic|bearer))(\s+)(?=[A-Za-z]*[0-9+/._~=-])[A-Za-z0-9+/._~-]{8,}=*"
 )
 # Read past the excerpt's end, so a secret cut by it is still recognized whole.
 _SCRUB_WINDOW = 4096
+# Shorter secrets are left to the patterns: replacing every "e" of a one-letter
+# password would leave nothing of the excerpt to read.
+_SHORTEST_SCRUBBED = 4
+
+
+def _forms(secret: str) -> set[str]:
+    """The ways a body may spell ``secret``: as it is, JSON-escaped, URL- or HTML-encoded."""
+    escaped = json.dumps(secret)[1:-1]
+    return {
+        secret,
+        escaped,
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        html.escape(secret),
+    }
 
 
 def body_excerpt(body: bytes, secrets: Iterable[str] = ()) -> str:
     """A short, printable excerpt of an answer's body for error messages, with secrets removed.
 
     ``secrets`` are values the request carried (passwords, the credentials of its
-    ``Authorization`` header, its session id); they and anything that looks like
-    a credential (a ``Basic`` or ``Bearer`` value, the value of a key such as
-    ``sessid`` or ``password``) become ``<redacted>``.
+    ``Authorization`` header, its session id); they, in any of the spellings a body
+    may use, and anything that looks like a credential (a ``Basic`` or ``Bearer``
+    value, the value of a key such as ``sessid`` or ``password``) become
+    ``<redacted>``.
     """
     if not body:
         return ""
-    text = body[: exc.BODY_EXCERPT_LIMIT + _SCRUB_WINDOW].decode("utf-8", "replace")
-    for secret in sorted(secrets, key=len, reverse=True):  # a longer secret may hold a shorter
-        if secret:
-            text = text.replace(secret, REDACTED)
-    text = " ".join(text.split())
+    window = body[: exc.BODY_EXCERPT_LIMIT + _SCRUB_WINDOW]
+    text = window.decode("utf-8", "replace")
+    forms = {
+        form for secret in secrets if len(secret) >= _SHORTEST_SCRUBBED for form in _forms(secret)
+    }
+    for form in sorted(forms, key=len, reverse=True):  # a longer one may hold a shorter
+        text = text.replace(form, REDACTED)
+    words = text.split()
+    cut_in_a_word = len(window) < len(body) and not window[-1:].isspace()
+    if cut_in_a_word and words and len(" ".join(words)) <= exc.BODY_EXCERPT_LIMIT:
+        # Whitespace folded the window's cut end into the excerpt: its last word may be
+        # the start of a secret the window cut in two.
+        words.pop()
+    text = " ".join(words)
     text = _SECRET_FIELD.sub(lambda m: m.group(1) + REDACTED, text)
     text = _SCHEME_VALUE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
     return text[: exc.BODY_EXCERPT_LIMIT]
+
+
+def redacted_excerpt(
+    request: ApiRequest, body: bytes, sent_headers: Mapping[str, str] | None
+) -> str:
+    """The excerpt of an answer to ``request``, scrubbed of every secret it went with:
+    those of its body (``request.secrets``) and of the headers it was sent with."""
+    if not body:
+        return ""
+    return body_excerpt(body, (*request.secrets, *header_secrets(sent_headers)))
 
 
 def api_error(
@@ -188,13 +242,8 @@ def api_error(
     *,
     attempts: int,
     retry_after: float | None = None,
-    secrets: Iterable[str] = (),
 ) -> exc.ApiError:
-    """Map an error answer to its exception, with context and no secrets.
-
-    ``secrets`` are the values of the request's headers to scrub from the body's
-    excerpt, beside those the request itself names.
-    """
+    """Map an error answer to its exception, with context and no secrets."""
     cls = error_class(response.status)
     message = f"Axigen answered {response.status}"
     if 300 <= response.status < 400:
@@ -204,7 +253,7 @@ def api_error(
         "url": request.target,
         "status": response.status,
         "attempts": attempts,
-        "body_excerpt": body_excerpt(response.body, (*request.secrets, *secrets)),
+        "body_excerpt": redacted_excerpt(request, response.body, response.sent_headers),
     }
     if cls is exc.RateLimitError:
         return exc.RateLimitError(message, retry_after=retry_after, **kwargs)

@@ -19,6 +19,7 @@ from axigen_async import (
     AxigenClient,
     BasicAuth,
     ConnectionLostError,
+    NotFoundError,
     ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
@@ -162,6 +163,49 @@ async def test_a_body_far_larger_than_the_cap_is_refused_without_a_retry(
     # Announced as too long, it is not read at all; sent chunked, only up to the cap.
     assert error.body_excerpt == ("" if not chunked else '{"accountName": "' + "x" * 183)
     assert fake_axigen.route_counts[INFO] == 1
+    await _still_usable(session)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_an_error_answer_far_over_the_cap_keeps_its_status_and_start(
+    fake_axigen: FakeAxigen, session: AccountSession, chunked: bool
+) -> None:
+    body = b"<html>" + b"E" * BIG
+    fake_axigen.faults.answer_next(INFO, status=500, body=body, chunked=chunked, count=4)
+
+    with pytest.raises(ServerError) as caught:
+        await account.get_info(session)
+
+    assert (caught.value.status, caught.value.attempts) == (500, 4)
+    assert caught.value.body_excerpt == ("<html>" + "E" * BIG)[:BODY_EXCERPT_LIMIT]
+    await _still_usable(session)
+
+
+async def test_a_create_whose_200_is_too_large_is_reported_as_most_likely_done(
+    fake_axigen: FakeAxigen, session: AccountSession
+) -> None:
+    fake_axigen.faults.answer_next(CREATE_ALIAS, body=b"{" + b" " * BIG + b"}")
+
+    with pytest.raises(AmbiguousWriteError, match="answered 200") as caught:
+        await account.create_temporary_alias(session)
+
+    assert isinstance(caught.value.__cause__, ResponseTooLargeError)
+    assert fake_axigen.route_counts[CREATE_ALIAS] == 1
+
+
+async def test_an_error_answer_cut_off_is_still_that_error_and_not_retried(
+    fake_axigen: FakeAxigen, session: AccountSession, sleeps: Sleeps
+) -> None:
+    # The handler answers 404 for a missing signature; the fake sends the status line
+    # and half its body, then drops the connection. The status says what happened.
+    fake_axigen.faults.reset_next("GET /api/v1/account/signatures/{id}", after_headers=True)
+
+    with pytest.raises(NotFoundError) as caught:
+        await account.get_signature(session, "missing")
+
+    assert (caught.value.status, caught.value.attempts) == (404, 1)
+    assert caught.value.body_excerpt.startswith('{"error":{')
+    assert sleeps.delays == []
     await _still_usable(session)
 
 

@@ -186,15 +186,15 @@ def test_a_secret_cut_by_the_excerpts_end_is_still_redacted() -> None:
 
 
 def test_a_header_whose_secret_was_given_reads_as_one_redaction() -> None:
-    body = f"Authorization: Basic {BASIC}; sessid=s-1".encode()
-    assert body_excerpt(body, (BASIC, "s-1")) == "Authorization: <redacted>; sessid=<redacted>"
+    body = f"Authorization: Basic {BASIC}; sessid=s3ss-1d".encode()
+    assert body_excerpt(body, (BASIC, "s3ss-1d")) == "Authorization: <redacted>; sessid=<redacted>"
 
 
 def test_a_longer_secret_is_redacted_before_a_shorter_one_inside_it() -> None:
     assert body_excerpt(b"[abcdef]", ("abc", "abcdef")) == "[<redacted>]"
 
 
-def test_an_error_excerpt_redacts_the_request_secrets_and_the_given_ones() -> None:
+def test_an_error_excerpt_redacts_the_request_secrets_and_those_of_its_headers() -> None:
     request = ApiRequest(
         "POST",
         "/api/v1/account/password/set",
@@ -202,10 +202,71 @@ def test_an_error_excerpt_redacts_the_request_secrets_and_the_given_ones() -> No
         body=b'{"newPassword":"N3w-pass"}',
         secrets=("N3w-pass",),
     )
-    raw = RawResponse(400, b"N3w-pass is too weak for user; session s-1 kept")
-    error = api_error(request, raw, attempts=1, secrets=("s-1",))
-    assert error.body_excerpt == "<redacted> is too weak for user; session <redacted> kept"
+    sent = {"Authorization": f"Basic {BASIC}", "X-Axigen-Session": "s3ss-1d"}
+    body = b"N3w-pass is too weak for user:hunter2; session s3ss-1d kept"
+    raw = RawResponse(400, body, sent_headers=sent)
+    error = api_error(request, raw, attempts=1)
+    assert error.body_excerpt == (
+        "<redacted> is too weak for user:<redacted>; session <redacted> kept"
+    )
     assert "N3w-pass" not in repr(request)
+    assert "s3ss-1d" not in repr(raw)
+    assert BASIC not in repr(raw)
+
+
+@pytest.mark.parametrize(
+    ("body", "secret", "excerpt"),
+    [
+        pytest.param(b'{"x": "a\\"b-S3cret"}', 'a"b-S3cret', '{"x": "<redacted>"}', id="json"),
+        pytest.param(b"?q=a%2Fb%20S3cret&r=1", "a/b S3cret", "?q=<redacted>&r=1", id="url"),
+        pytest.param(b"<i>a&amp;b-S3cret</i>", "a&b-S3cret", "<i><redacted></i>", id="html"),
+    ],
+)
+def test_a_secret_is_redacted_in_the_spellings_a_body_may_use(
+    body: bytes, secret: str, excerpt: str
+) -> None:
+    assert body_excerpt(body, (secret,)) == excerpt
+
+
+@pytest.mark.parametrize(
+    ("body", "excerpt"),
+    [
+        pytest.param(b'{"sessid":"S0123456789abcdef0123', '{"sessid":<redacted>', id="cut"),
+        pytest.param(
+            b'{"password": "ab\\"cd-TAIL", "n": 1}',
+            '{"password": <redacted>, "n": 1}',
+            id="escaped-quote",
+        ),
+    ],
+)
+def test_a_quoted_secret_is_redacted_whole_when_cut_off_or_escaped(
+    body: bytes, excerpt: str
+) -> None:
+    assert body_excerpt(body) == excerpt
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "password: must contain 8 characters",
+        "requires Basic Authentication",
+        "the session expired; log in again",
+    ],
+)
+def test_words_after_a_secret_name_are_left_alone(prose: str) -> None:
+    assert body_excerpt(prose.encode()) == prose
+
+
+def test_a_secret_of_fewer_than_four_characters_is_left_to_the_patterns() -> None:
+    assert body_excerpt(b"a seemingly eerie text", ("e",)) == "a seemingly eerie text"
+
+
+@pytest.mark.parametrize("spaces", [4285, 4291, 4292])
+def test_a_word_cut_by_the_scrub_window_is_dropped(spaces: int) -> None:
+    # Spaces fold away, so the window's end comes into the excerpt: with 4285 it cuts
+    # the secret in two, with 4291 it ends just before it, with 4292 inside the spaces.
+    body = b"sent " + b" " * spaces + b"hunter2secret"
+    assert body_excerpt(body, ("hunter2secret",)) == "sent"
 
 
 def test_a_redirect_says_it_is_not_followed() -> None:

@@ -12,7 +12,7 @@ from typing import Any, Final, TypeVar
 
 from axigen_async import _json
 from axigen_async._converter import converter, readable_errors
-from axigen_async._wire import ApiRequest, RawResponse, RetryClass, body_excerpt
+from axigen_async._wire import ApiRequest, RawResponse, RetryClass, redacted_excerpt
 from axigen_async.exceptions import ResponseValidationError
 
 __all__ = ["json_request", "structure", "structure_list", "to_wire"]
@@ -53,7 +53,7 @@ def _invalid(request: ApiRequest, raw: RawResponse, lines: list[str]) -> Respons
         url=request.target,
         status=raw.status,
         attempts=raw.attempts,
-        body_excerpt=body_excerpt(raw.body, request.secrets),
+        body_excerpt=redacted_excerpt(request, raw.body, raw.sent_headers),
     )
 
 
