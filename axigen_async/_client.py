@@ -37,7 +37,6 @@ from axigen_async._retry import (
     Timeouts,
     may_resend,
     parse_retry_after,
-    status_leaves_write_unknown,
 )
 from axigen_async._session import AccountSession
 from axigen_async._transport import DEFAULT_MAX_RESPONSE_SIZE, Transport
@@ -335,15 +334,15 @@ class AxigenClient:
             if status < 300:
                 self._budget.refund(policy.success_refund)
                 return raw
-            # The session expired: log in again and re-send. The first re-login of a
-            # call is free; a session can expire again while a call waits to retry,
-            # and each later re-login uses up an attempt, so a server that refuses
-            # every session still ends the call within its attempts.
-            if (
-                status == 401
-                and session is not None
-                and (not relogged or attempts <= policy.attempts)
-            ):
+            if status == 401 and session is not None:
+                # The session expired: log in again and re-send, once for free. A
+                # session can expire again while a call goes on (a long retry can
+                # outlive one); another re-login is then a retry like any other, with
+                # its attempt, backoff and budget, so a server that refuses every
+                # session is not hammered with logins.
+                if relogged:
+                    expired = Attempt(api_error(request, raw, attempts=attempts), Failure.STATUS)
+                    await self._before_retry(request, expired, attempts, deadline, relogged)
                 relogged = True
                 try:
                     await session._relogin(headers, deadline, request)
@@ -356,9 +355,11 @@ class AxigenClient:
                 return raw
             retry_after = parse_retry_after(raw.retry_after)
             error = api_error(request, raw, attempts=attempts, retry_after=retry_after)
-            if status_leaves_write_unknown(request.retry_class, status):
+            if policy.leaves_write_unknown(request.retry_class, status):
                 raise ambiguous_write(request, attempts, error) from error
-            maybe_applied = maybe_applied or status in (500, 502, 504)
+            maybe_applied = maybe_applied or (
+                status >= 500 and status not in policy.write_retry_statuses
+            )
             if not policy.retries_status(request.retry_class, status):
                 raise error
             failed = Attempt(error, Failure.STATUS, retry_after)

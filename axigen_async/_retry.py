@@ -12,7 +12,6 @@ import enum
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Final
 
 import attrs
 
@@ -68,6 +67,11 @@ class RetryPolicy:
     retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
     #: Statuses retried for safe operations only.
     safe_retry_statuses: frozenset[int] = frozenset({408, 500})
+    #: Statuses after which a write that would act twice (a create, a password
+    #: change) is sent again, since they refuse a request before it runs. Any other
+    #: 5xx leaves such a write's outcome unknown. Behind a proxy that may answer 503
+    #: after forwarding the request (Envoy and Istio can), leave 503 out.
+    write_retry_statuses: frozenset[int] = frozenset({429, 503})
     #: The longest ``Retry-After`` honoured; a longer one raises at once.
     max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
     budget_capacity: int = attrs.field(default=500, validator=attrs.validators.ge(0))
@@ -83,14 +87,26 @@ class RetryPolicy:
     def retries_status(self, retry_class: RetryClass, status: int) -> bool:
         """Whether an answer with ``status`` may be retried for this retry class.
 
-        A write that would act twice is retried only after a status that refused
-        it before it ran (429, 503): sending it again cannot act twice.
+        A write that would act twice is retried only after one of
+        ``write_retry_statuses``, which refused it before it ran.
         """
         if retry_class is RetryClass.NOT_IDEMPOTENT:
-            return status in self.retry_statuses and status in REFUSED_BEFORE_RUNNING
+            return status in self.write_retry_statuses
         if status in self.retry_statuses:
             return True
         return retry_class is RetryClass.SAFE and status in self.safe_retry_statuses
+
+    def leaves_write_unknown(self, retry_class: RetryClass, status: int) -> bool:
+        """Whether an error status leaves a non-idempotent write's outcome unknown.
+
+        A 5xx can come after the server (or the server behind a proxy) already
+        acted, unless it is one of ``write_retry_statuses``, which refuse first.
+        """
+        return (
+            retry_class is RetryClass.NOT_IDEMPOTENT
+            and status >= 500
+            and status not in self.write_retry_statuses
+        )
 
     def backoff(self, retry_number: int, random: Callable[[], float]) -> float:
         """Full-jitter backoff before retry ``retry_number`` (0 for the first retry)."""
@@ -119,20 +135,6 @@ def may_resend(retry_class: RetryClass, failure: Failure) -> bool:
     if failure is not Failure.MAYBE_SENT:
         return True
     return retry_class is not RetryClass.NOT_IDEMPOTENT
-
-
-#: Statuses that refuse a request before it runs: too many requests, or the server
-#: (or a proxy before it) not taking requests now.
-REFUSED_BEFORE_RUNNING: Final = frozenset({429, 503})
-
-
-def status_leaves_write_unknown(retry_class: RetryClass, status: int) -> bool:
-    """Whether an error status leaves a non-idempotent write's outcome unknown.
-
-    500, 502 and 504 can come after the server (or the server behind a proxy)
-    already acted; 503 and 429 reject the request before it runs.
-    """
-    return retry_class is RetryClass.NOT_IDEMPOTENT and status in (500, 502, 504)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -207,6 +207,19 @@ async def test_a_create_refused_before_it_ran_is_sent_again(
         assert sleeps.delays == [2.0, 2.0]
 
 
+async def test_behind_a_proxy_whose_503_may_follow_a_forward_a_503_leaves_a_create_unknown(
+    fake_axigen: FakeAxigen, jane: FakeAccount, sleeps: Sleeps
+) -> None:
+    policy = RetryPolicy(write_retry_statuses=frozenset({429}))
+    fake_axigen.faults.fail_next(TEMPORARY_ALIASES, 503)
+    async with AxigenClient(fake_axigen.url, retry=policy, sleep=sleeps) as client:
+        async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+            with pytest.raises(AmbiguousWriteError) as caught:
+                await account.create_temporary_alias(s)
+    assert caught.value.status == 503
+    assert fake_axigen.route_counts[TEMPORARY_ALIASES] == 1
+
+
 async def test_a_create_refused_at_every_attempt_raises_the_refusal(
     session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount
 ) -> None:

@@ -83,16 +83,20 @@ async def test_a_session_expiring_again_while_a_call_waits_to_retry_is_renewed_a
 
 
 async def test_a_server_refusing_every_session_ends_the_call_within_its_attempts(
-    client: AxigenClient, jane: FakeAccount, fake_axigen: FakeAxigen
+    client: AxigenClient, jane: FakeAccount, fake_axigen: FakeAxigen, sleeps: Sleeps
 ) -> None:
     fake_axigen.faults.fail_next(INFO_ROUTE, 401, count=20)
     async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
         with pytest.raises(AuthenticationError) as caught:
             await account.get_info(s)
-    # RetryPolicy.attempts (4) plus the free re-send after the first re-login.
+    # RetryPolicy.attempts (4) plus the free re-send after the first re-login; every
+    # re-login after the first is a retry: it backs off and spends the budget.
     assert caught.value.attempts == 5
     assert fake_axigen.route_counts[INFO_ROUTE] == 5
     assert fake_axigen.logins[EMAIL] == 5
+    assert len(sleeps.delays) == 3
+    assert client.statistics().retries == 3
+    assert client.statistics().retry_budget == RetryPolicy().budget_capacity - 3 * 5
     assert not isinstance(caught.value, LoginError)
 
 

@@ -12,7 +12,6 @@ from axigen_async._retry import (
     RetryBudget,
     may_resend,
     parse_retry_after,
-    status_leaves_write_unknown,
 )
 from axigen_async._wire import RetryClass
 
@@ -45,12 +44,6 @@ def test_retried_statuses_depend_on_the_retry_class(
     assert RetryPolicy().retries_status(retry_class, status) is retried
 
 
-def test_a_write_is_retried_after_a_refusal_only_if_the_policy_retries_that_status() -> None:
-    policy = RetryPolicy(retry_statuses=frozenset({502}))
-    assert not policy.retries_status(ONCE, 503)
-    assert not policy.retries_status(ONCE, 502)
-
-
 @pytest.mark.parametrize(
     ("retry_class", "failure", "allowed"),
     [
@@ -72,8 +65,16 @@ def test_only_writes_that_would_act_twice_are_never_resent(
     [(500, True), (502, True), (504, True), (503, False), (429, False), (400, False)],
 )
 def test_which_statuses_leave_a_write_unknown(status: int, unknown: bool) -> None:
-    assert status_leaves_write_unknown(ONCE, status) is unknown
-    assert status_leaves_write_unknown(IDEMPOTENT, status) is False
+    assert RetryPolicy().leaves_write_unknown(ONCE, status) is unknown
+    assert RetryPolicy().leaves_write_unknown(IDEMPOTENT, status) is False
+
+
+def test_a_503_left_out_of_the_write_statuses_leaves_a_write_unknown() -> None:
+    policy = RetryPolicy(write_retry_statuses=frozenset({429}))
+    assert policy.leaves_write_unknown(ONCE, 503)
+    assert not policy.retries_status(ONCE, 503)
+    assert policy.retries_status(ONCE, 429)
+    assert policy.retries_status(IDEMPOTENT, 503)  # only writes that would act twice
 
 
 def test_backoff_is_full_jitter_under_an_exponential_ceiling() -> None:
