@@ -126,10 +126,12 @@ class AxigenClient:
         random: Callable[[], float] = random.random,
     ) -> None:
         url = URL(base_url)
+        if url.user or url.password:  # checked first: no message may quote them
+            raise ValueError("base_url must not hold credentials")
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"base_url must be an http:// or https:// URL, got {str(url)!r}")
-        if url.query_string or url.fragment or url.user or url.password:
-            raise ValueError("base_url must not hold a query, a fragment or credentials")
+        if url.query_string or url.fragment:
+            raise ValueError("base_url must not hold a query or a fragment")
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
         if max_concurrent_logins < 1:
@@ -445,7 +447,7 @@ def _tls_setting(
         ValueError: the CA file cannot be read or holds no certificate.
     """
     if isinstance(ssl, bool | ssl_module.SSLContext):
-        if ssl is False:
+        if ssl is False and base_url.startswith("https:"):
             logger.warning(
                 "TLS certificate verification is off for %s: anyone on the network "
                 "path can read and change this client's traffic, passwords included",

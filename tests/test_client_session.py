@@ -271,6 +271,13 @@ def test_a_base_url_we_cannot_use_is_refused(url: str) -> None:
         AxigenClient(url)
 
 
+@pytest.mark.parametrize("url", ["ftp://u:S3cret-pw@host", "https://S3cret-pw@host/?q=1"])
+def test_a_refused_base_url_never_quotes_its_credentials(url: str) -> None:
+    with pytest.raises(ValueError, match="must not hold credentials") as caught:
+        AxigenClient(url)
+    assert "S3cret" not in str(caught.value)
+
+
 async def test_secrets_never_reach_logs_reprs_or_errors(
     fake_axigen: FakeAxigen,
     jane: FakeAccount,

@@ -109,4 +109,5 @@ def test_verification_on_logs_no_warning(caplog: pytest.LogCaptureFixture) -> No
         AxigenClient("https://127.0.0.1:9")
         AxigenClient("https://127.0.0.1:9", ssl=True)
         AxigenClient("https://127.0.0.1:9", ssl=ssl.create_default_context())
+        AxigenClient("http://127.0.0.1:9", ssl=False)  # nothing to verify over HTTP
     assert caplog.records == []

@@ -286,19 +286,24 @@ def decode_json(raw: bytes) -> object:
     """Decode a request body as strict UTF-8 JSON; else a 400 ``invalidJson``.
 
     Strict: no byte-order mark, no UTF-16 or UTF-32 (``json.loads`` of bytes would guess
-    them), no ``NaN`` or ``Infinity``. Nesting so deep that the parser runs out of
-    recursion is a 400 too, not a crash.
+    them), no ``NaN`` or ``Infinity``, no lone surrogate escape (``"\\ud800"`` is no
+    character, and stored it would break every later answer). Nesting so deep that
+    the parser runs out of recursion is a 400 too, not a crash.
     """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise bad_request("the request body must be UTF-8", "invalidJson") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        decoded = json.loads(text, parse_constant=_reject_constant)
+        json.dumps(decoded, ensure_ascii=False).encode("utf-8")
     except RecursionError:
         raise bad_request("the request body is nested too deeply", "invalidJson") from None
+    except UnicodeEncodeError:
+        raise bad_request("the request body holds a lone surrogate", "invalidJson") from None
     except ValueError:  # JSONDecodeError, and integers longer than Python converts
         raise bad_request("the request body must be JSON", "invalidJson") from None
+    return decoded
 
 
 def check_object(

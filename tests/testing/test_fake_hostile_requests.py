@@ -78,6 +78,13 @@ def _b64(raw: bytes) -> str:
         pytest.param("PUT", CONTACT, b'\xef\xbb\xbf{"title": "x"}', "invalidJson", id="utf8-bom"),
         pytest.param("PUT", CONTACT, b"[" * 100_000, "invalidJson", id="deep-arrays"),
         pytest.param(
+            "POST",
+            SIGNATURES,
+            b'{"name": "\\ud800", "type": "text", "body": "b"}',
+            "invalidJson",
+            id="lone-surrogate",
+        ),
+        pytest.param(
             "PUT", CONTACT, b'{"title": ' + b'{"a": ' * 50_000, "invalidJson", id="deep-objects"
         ),
         pytest.param(
