@@ -139,9 +139,9 @@ class Transport:
                 raise_for_status=False,
             )
             # An error answer is read for its excerpt only, so not far.
-            limit = self._max_body if response.status < 300 else self._max_error_body
+            size = self._max_body if response.status < 300 else self._max_error_body
             try:
-                complete = await _read_body(response, limit, received)
+                complete = await _read_body(response, size, received)
             finally:
                 response.release()
             raw = _answer(response, received, attempt, headers)

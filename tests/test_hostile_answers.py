@@ -6,11 +6,14 @@ The fake's ``answer_next`` serves each canned answer over a real loopback socket
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from axigen_async import (
     AccountSession,
@@ -20,9 +23,12 @@ from axigen_async import (
     BasicAuth,
     ConnectionLostError,
     NotFoundError,
+    RequestTimeoutError,
     ResponseTooLargeError,
     ResponseValidationError,
+    RetryPolicy,
     ServerError,
+    Timeouts,
 )
 from axigen_async.api import account
 from axigen_async.exceptions import BODY_EXCERPT_LIMIT
@@ -312,3 +318,44 @@ async def test_a_redirected_login_sends_the_password_nowhere_else(
             await _still_usable(s)
     assert other_host.requests == []
     assert other_host.logins.total() == 0
+
+
+# --- a body that stalls ------------------------------------------------------------------
+
+
+@pytest.fixture
+async def stalling_url() -> AsyncIterator[str]:
+    """A server whose GET /api/ sends its status line and a few bytes, then waits."""
+    release = asyncio.Event()
+
+    async def stall(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        response.content_length = 100
+        await response.prepare(request)
+        await response.write(b'{"apiVersion": ')
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(release.wait(), 10.0)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/api/", stall)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        release.set()
+        await runner.cleanup()
+
+
+async def test_a_body_stalling_past_the_attempt_limit_is_that_attempts_time_out(
+    stalling_url: str,
+) -> None:
+    timeouts = Timeouts(deadline=30.0, attempt=0.2, connect=5.0)
+    async with AxigenClient(stalling_url, timeouts=timeouts, retry=RetryPolicy.never()) as client:
+        with pytest.raises(RequestTimeoutError) as caught:
+            await client.server_version()
+    assert type(caught.value) is RequestTimeoutError  # the attempt's, not the deadline's
+    assert caught.value.message == "the attempt took longer than 0.2 s"
