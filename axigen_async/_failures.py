@@ -56,7 +56,7 @@ def ambiguous_write(
         # The status line arrived, then the connection broke within the body.
         message = (
             f"the server answered {failure.status}, so the write most likely took effect, "
-            "but the answer was cut off; it was not re-sent"
+            "but its answer could not be read; it was not re-sent"
         )
     return exc.AmbiguousWriteError(
         message,

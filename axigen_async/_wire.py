@@ -185,10 +185,9 @@ _SHORTEST_SCRUBBED = 4
 
 def _forms(secret: str) -> set[str]:
     """The ways a body may spell ``secret``: as it is, JSON-escaped, URL- or HTML-encoded."""
-    escaped = json.dumps(secret)[1:-1]
     return {
         secret,
-        escaped,
+        json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
         quote(secret, safe=""),
         quote_plus(secret, safe=""),

@@ -225,7 +225,8 @@ async def create_temporary_alias(session: AccountSession) -> TemporaryAlias:
     """Create a temporary alias; the server picks its address and expiry.
 
     Never re-sent once it may have reached the server, since each call creates
-    another alias.
+    another alias (a refusal before it ran, ``RetryPolicy.write_retry_statuses``,
+    is retried).
 
     Raises:
         PermissionDeniedError: the feature is off or the account has its maximum.
@@ -265,7 +266,9 @@ async def _list_signatures(
 async def create_signature(session: AccountSession, signature: NewSignature) -> SignatureSummary:
     """Create a signature and return it with its new id.
 
-    A create is never re-sent. When its outcome is unknown, the signatures are
+    A create is never re-sent once it may have reached the server (a refusal
+    before it ran, ``RetryPolicy.write_retry_statuses``, is retried). When its
+    outcome is unknown, the signatures are
     listed: if exactly one has this name and type and its body is the one sent,
     it is returned; otherwise the ambiguity is raised.
 
@@ -473,7 +476,8 @@ async def set_vacation(session: AccountSession, vacation: Vacation) -> None:
 async def set_password(session: AccountSession, new_password: str) -> None:
     """Set the initial password of an account that must change it.
 
-    Afterwards the session goes on with the new password. Never re-sent.
+    Afterwards the session goes on with the new password. Never re-sent once it
+    may have reached the server (a refusal before it ran is retried).
 
     Raises:
         ValueError: the new password is empty or holds a line break or NUL, which
@@ -488,7 +492,10 @@ async def set_password(session: AccountSession, new_password: str) -> None:
 
 
 async def reset_password(session: AccountSession, old_password: str, new_password: str) -> None:
-    """Change the password; afterwards the session goes on with the new one. Never re-sent.
+    """Change the password; afterwards the session goes on with the new one.
+
+    Never re-sent once it may have reached the server (a refusal before it ran,
+    ``RetryPolicy.write_retry_statuses``, is retried).
 
     Raises:
         ValueError: a password is empty, or the new one holds a line break or NUL.
