@@ -69,7 +69,9 @@ class InjectedFault:
     ``kind`` is ``"status"`` (a ``fail_next`` or random status), ``"answer"``
     (``answer_next``), ``"reset"`` / ``"reset_after_headers"``, ``"slow"`` (chaos) or
     ``"delay"``. ``status`` is the status answered for ``"status"`` and ``"answer"``,
-    else ``None``; ``retry_after`` the ``Retry-After`` value sent, if any.
+    and the one whose status line went out before a ``"reset_after_headers"`` (the
+    handler's: a client then knows it, and a 4xx or 5xx was no write); else ``None``.
+    ``retry_after`` is the ``Retry-After`` value sent, if any.
     """
 
     route: str
@@ -79,17 +81,22 @@ class InjectedFault:
     retry_after: str | None = None
 
 
-def fault_entry(route: str, account: str | None, action: Action) -> InjectedFault:
-    """The log entry for ``action`` applied to a request of ``route`` naming ``account``."""
+def fault_entry(
+    route: str, account: str | None, action: Action, sent_status: int | None = None
+) -> InjectedFault:
+    """The log entry for ``action`` applied to a request of ``route`` naming ``account``.
+
+    ``sent_status`` is the status line a reset after the headers let out.
+    """
     if isinstance(action, Failure):
         retry_after = None if action.retry_after is None else str(action.retry_after)
         return InjectedFault(route, account, "status", action.status, retry_after)
     if isinstance(action, Answer):
         return InjectedFault(route, account, "answer", action.status, _retry_after_of(action))
     if isinstance(action, Reset):
-        return InjectedFault(
-            route, account, "reset_after_headers" if action.after_headers else "reset"
-        )
+        if action.after_headers:
+            return InjectedFault(route, account, "reset_after_headers", sent_status)
+        return InjectedFault(route, account, "reset")
     return InjectedFault(route, account, "slow")
 
 

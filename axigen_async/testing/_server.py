@@ -24,7 +24,7 @@ from typing import Any, Final, Self
 
 from aiohttp import web
 
-from ._actions import Answer, Decision, Failure, Slow
+from ._actions import Answer, Decision, Failure, Reset
 from ._credentials import failure_key, named_account, parse_authorization
 from ._faults import FaultPlan
 from ._handlers import AccountHandlers, Handler, json_response, raw_json_response
@@ -322,15 +322,17 @@ class FakeAxigen:
             await asyncio.sleep(decision.delay)
         if action is None:
             return await self._run(handler, request)
+        if isinstance(action, Reset):
+            response = await self._run(handler, request)
+            sent = response.status if action.after_headers else None
+            self._fault_log.append(fault_entry(route_key, account, action, sent))
+            return await reset_connection(request, response, action.after_headers)
         self._fault_log.append(fault_entry(route_key, account, action))
         if isinstance(action, Failure):
             return failure_response(action)
         if isinstance(action, Answer):
             return await send_answer(request, action)
-        if isinstance(action, Slow):
-            return await self._run(slowed(handler, action.seconds), request)
-        response = await self._run(handler, request)
-        return await reset_connection(request, response, action.after_headers)
+        return await self._run(slowed(handler, action.seconds), request)
 
     @staticmethod
     async def _run(handler: Any, request: web.Request) -> web.StreamResponse:

@@ -48,9 +48,19 @@ def by_account(faults: Iterable[InjectedFault]) -> dict[str, list[InjectedFault]
     return grouped
 
 
+def _leaves_unknown(fault: InjectedFault) -> bool:
+    """Whether a fault left the client not knowing how its request ended.
+
+    A reset after an error's status line does not: the client reads the status.
+    """
+    if fault.kind not in CUT_OFF:
+        return False
+    return fault.status is None or fault.status < 300
+
+
 def cut_off(faults: Iterable[InjectedFault], route: str) -> bool:
-    """Whether the plan cut off or slowed a request of ``route``."""
-    return any(fault.route == route and fault.kind in CUT_OFF for fault in faults)
+    """Whether the plan cut off or slowed a request of ``route``, leaving it unknown."""
+    return any(fault.route == route and _leaves_unknown(fault) for fault in faults)
 
 
 def explained(error: Mapping[str, object], faults: list[InjectedFault]) -> bool:

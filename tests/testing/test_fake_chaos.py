@@ -363,7 +363,7 @@ def _arm(fake: FakeAxigen, kind: str) -> None:
         pytest.param("status", 429, "7", id="status"),
         pytest.param("answer", 302, None, id="answer"),
         pytest.param("reset", None, None, id="reset"),
-        pytest.param("reset_after_headers", None, None, id="reset-after-headers"),
+        pytest.param("reset_after_headers", 200, None, id="reset-after-headers"),
         pytest.param("delay", None, None, id="delay"),
         pytest.param("slow", None, None, id="slow"),
     ],
@@ -380,6 +380,17 @@ async def test_fault_log_records_each_kind_of_fault(
     assert isinstance(fault, InjectedFault)
     assert (fault.route, fault.account, fault.kind) == (f"GET {INFO}", "a@example.com", kind)
     assert (fault.status, fault.retry_after) == (status, retry_after)
+
+
+async def test_a_reset_after_an_error_status_line_logs_that_status(wire: Wire) -> None:
+    headers = await wire.user()
+    wire.fake.faults.reset_next(f"{SIGNATURES}/{{id}}", after_headers=True)
+    with contextlib.suppress(aiohttp.ClientError):
+        async with wire.http.get(wire.url(f"{SIGNATURES}/missing"), headers=headers) as answer:
+            assert answer.status == 404  # the status line went out
+            await answer.read()
+    [fault] = wire.fake.injected_faults
+    assert (fault.kind, fault.status) == ("reset_after_headers", 404)
 
 
 async def test_fault_log_holds_no_secret(wire: Wire) -> None:
