@@ -57,8 +57,11 @@ ids, so a test can scan its outputs for every id the fake issued.
 """
 
 from ._faults import FaultPlan
+from ._filters import FakeAddressList, FakeAvas, FakeListEntry, FakeOnOffFilter
 from ._observe import InjectedFault, LoggedRequest
+from ._security import FakeSecurity, FakeSecurityMethod, SecurityNotice
 from ._server import FakeAxigen
+from ._settings import FakeReceipts, FakeSettings
 from ._state import (
     FakeAccount,
     FakeAlias,
@@ -71,14 +74,23 @@ from ._state import (
 
 __all__ = [
     "FakeAccount",
+    "FakeAddressList",
     "FakeAlias",
+    "FakeAvas",
     "FakeAvatar",
     "FakeAxigen",
     "FakeContactInfo",
+    "FakeListEntry",
+    "FakeOnOffFilter",
+    "FakeReceipts",
+    "FakeSecurity",
+    "FakeSecurityMethod",
+    "FakeSettings",
     "FakeSignature",
     "FakeTemporaryAlias",
     "FakeVacation",
     "FaultPlan",
     "InjectedFault",
     "LoggedRequest",
+    "SecurityNotice",
 ]
