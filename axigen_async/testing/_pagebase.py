@@ -60,13 +60,15 @@ def version_tuple(server_version: str) -> tuple[int, int]:
 class PerAccount(Generic[T]):
     """Page state of each account, keyed by email and tied to the account object.
 
+    ``factory`` makes an account's state on first use (defaults, or seeded variety).
+
     An account replaced by ``add_account`` (a new ``FakeAccount`` for the same email) gets
     fresh state: the state always belongs to the account the server authenticates.
     """
 
     __slots__ = ("_entries", "_factory")
 
-    def __init__(self, factory: Callable[[], T]) -> None:
+    def __init__(self, factory: Callable[[FakeAccount], T]) -> None:
         self._factory = factory
         self._entries: dict[str, tuple[FakeAccount, T]] = {}
 
@@ -74,7 +76,7 @@ class PerAccount(Generic[T]):
         """The state of ``account``, made (with defaults) on first use."""
         entry = self._entries.get(account.email)
         if entry is None or entry[0] is not account:
-            entry = (account, self._factory())
+            entry = (account, self._factory(account))
             self._entries[account.email] = entry
         return entry[1]
 

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aiohttp import web
 
 from ._filters import FakeAddressList, FakeAvas, FiltersHandlers
+from ._page_seed import seeded_avas, seeded_index, seeded_security, seeded_settings
 from ._pagebase import X4, PageRoute, PerAccount, version_tuple
 from ._recovery import RecoveryHandlers
 from ._security import FakeSecurity, SecurityNotice, SecurityTokens, totp_code
 from ._security_handlers import SecurityContext, SecurityHandlers
+from ._seed import SeededBlock
 from ._settings import FakeSettings, SettingsHandlers
 from ._state import FakeAccount
 
@@ -43,13 +45,16 @@ class AccountPagesMixin:
     gives no ``limit``. ``server_version`` gates routes: before ``10.5`` the UI and client
     settings answer 404, before ``10.6`` every security and recovery endpoint does.
     ``security_notices`` lists every code the fake "sent" by email or SMS (who and why,
-    never the code: read it with ``totp_code`` or ``recovery_token``).
+    never the code: read it with ``totp_code`` or ``recovery_token``). Accounts of
+    ``add_seeded_accounts`` start with varied page state (``_page_seed``); every other
+    account starts with the defaults.
     """
 
     if TYPE_CHECKING:
         clock: Callable[[], float]
         wall_clock: Callable[[], float]
         server_version: str
+        _blocks: list[SeededBlock]
 
         def account(self, email: str) -> FakeAccount: ...
 
@@ -58,9 +63,9 @@ class AccountPagesMixin:
         self.recovery_token_ttl = 900.0
         self.webmail_page_size = 25
         self.security_notices: list[SecurityNotice] = []
-        self._settings_store: PerAccount[FakeSettings] = PerAccount(FakeSettings)
-        self._avas_store: PerAccount[FakeAvas] = PerAccount(FakeAvas)
-        self._security_store: PerAccount[FakeSecurity] = PerAccount(FakeSecurity)
+        self._settings_store = PerAccount(self._new_settings)
+        self._avas_store = PerAccount(self._new_avas)
+        self._security_store = PerAccount(self._new_security)
         self._security_tokens = SecurityTokens(lambda: self.clock())
         context = SecurityContext(
             store=self._security_store,
@@ -78,6 +83,20 @@ class AccountPagesMixin:
             SecurityHandlers(context),
             RecoveryHandlers(context),
         )
+
+    # Accounts of add_seeded_accounts get varied page state; every other account defaults.
+
+    def _new_settings(self, account: FakeAccount) -> FakeSettings:
+        found = seeded_index(self._blocks, account)
+        return FakeSettings() if found is None else seeded_settings(*found)
+
+    def _new_avas(self, account: FakeAccount) -> FakeAvas:
+        found = seeded_index(self._blocks, account)
+        return FakeAvas() if found is None else seeded_avas(*found)
+
+    def _new_security(self, account: FakeAccount) -> FakeSecurity:
+        found = seeded_index(self._blocks, account)
+        return FakeSecurity() if found is None else seeded_security(*found, account)
 
     def _add_page_routes(
         self, app: web.Application, authenticated: Callable[[Any], _PlainHandler]
