@@ -261,8 +261,10 @@ class FiltersHandlers:
 
     def _update(self, kind: str) -> Callable[..., Any]:
         async def update_entry(request: web.Request, account: FakeAccount) -> web.Response:
-            entry = self._entry(request, account, kind)
+            # The body first: no await between finding the entry and changing it, so a
+            # concurrent DELETE cannot pull the entry away in between.
             address = _checked_address(await read_json(request))
+            entry = self._entry(request, account, kind)
             self._address_list(account, kind).replace(entry, address)
             return json_response(_entry_document(entry))
 

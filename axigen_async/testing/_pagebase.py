@@ -31,7 +31,7 @@ X4: Final = (10, 4)
 ID_SEGMENT: Final = "{id:[^/]+}"
 
 _VERSION_RE: Final = re.compile(r"\s*(\d+)\.(\d+)")
-_DIGITS_RE: Final = re.compile(r"\d{1,9}")
+_DIGITS_RE: Final = re.compile(r"[0-9]{1,9}")  # not \d: it takes any script's digits
 
 
 class PageRoute(NamedTuple):

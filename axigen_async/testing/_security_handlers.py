@@ -240,8 +240,9 @@ class SecurityHandlers:
 
     async def activate_method(self, request: web.Request, account: FakeAccount) -> web.Response:
         self._require_token(request, account)
-        method = self._method(request, account)
+        # The body first: no await between finding the method and changing it.
         body = check_object(await read_json(request), required={"totpToken": str})
+        method = self._method(request, account)
         if method.active:
             raise _conflict("methodAlreadyActive", "the method is already active")
         self._check_code(method, body["totpToken"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -291,3 +293,29 @@ async def test_update_filter_refusals(
     headers = await wire.user()
     reply = await call(wire, "PATCH", f"{ONOFF}/{filter_id}", headers, json=body)
     assert reply.status == status
+
+
+async def test_an_entry_deleted_while_its_put_body_arrives_is_404(wire: Wire) -> None:
+    headers = await wire.user()
+    entry = wire.fake.whitelist("a@example.com").add("old@x.example")
+    path = f"{AVAS}/whitelist/{entry.id}"
+    release = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield b'{"emailAddress": '
+        await asyncio.wait_for(release.wait(), 5.0)
+        yield b'"new@x.example"}'
+
+    put = asyncio.ensure_future(
+        call(wire, "PUT", path, {**headers, "Content-Type": "application/json"}, data=slow_body())
+    )
+    # Bounded wait until the fake holds the PUT in its handler.
+    for _ in range(500):
+        if wire.fake.route_counts[f"PUT {AVAS}/whitelist/{{id}}"]:
+            break
+        await asyncio.sleep(0.01)
+    assert (await call(wire, "DELETE", path, headers)).status == 200
+    release.set()
+    reply = await asyncio.wait_for(put, 5.0)
+    assert (reply.status, reply.code) == (404, "notFound")
+    assert len(wire.fake.whitelist("a@example.com")) == 0
