@@ -211,7 +211,8 @@ class SecurityTokens:
         if issued is None or issued.email != email or issued.session != session:
             raise ApiError(403, "invalidSecurityToken", "the security token is not valid")
         if self._clock() >= issued.expires_at:
-            del self._issued[token]
+            # Kept (until a sweep): every later use says "expired" too, so a client
+            # racing several calls on one token sees the same answer for each.
             raise ApiError(403, "securityTokenExpired", "the security token expired")
 
     def expire_all(self) -> int:

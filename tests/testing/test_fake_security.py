@@ -461,3 +461,11 @@ async def test_secrets_stay_out_of_reprs_and_the_request_log(wire: Wire) -> None
     logged = [r.headers.get(TOKEN_HEADER) for r in wire.fake.requests if TOKEN_HEADER in r.headers]
     assert logged
     assert set(logged) == {"<redacted>"}
+
+
+async def test_an_expired_token_stays_expired_on_every_use(wire: Wire, clock: FakeClock) -> None:
+    headers = await _session(wire)
+    clock.advance(wire.fake.security_token_ttl)
+    for _ in range(2):
+        reply = await call(wire, "DELETE", METHODS, headers)
+        assert (reply.status, reply.code) == (403, "securityTokenExpired")
