@@ -188,3 +188,49 @@ async def test_standalone_claims_the_given_version() -> None:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.feed_eof()
+
+
+# -- hostile bodies -----------------------------------------------------------------------------
+
+WRITE_ROUTES = [
+    ("PATCH", SETTINGS),
+    ("POST", f"{SETTINGS}/ui"),
+    ("POST", f"{SETTINGS}/client"),
+    ("PATCH", "/api/v1/account/avas"),
+    ("POST", "/api/v1/account/avas/whitelist"),
+    ("PUT", "/api/v1/account/avas/blacklist/b1"),
+    ("POST", "/api/v1/account/avas/filters/onoff/preset"),
+    ("PATCH", "/api/v1/account/avas/filters/onoff/1"),
+    ("POST", f"{SECURITY}/check"),
+    ("POST", f"{SECURITY}/methods"),
+    ("POST", f"{SECURITY}/methods/m1/activate"),
+    ("POST", f"{SECURITY}/2fa"),
+    ("DELETE", f"{SECURITY}/2fa"),
+    ("POST", f"{SECURITY}/2fa/recoverycodes"),
+    ("POST", "/api/v1/recover/username"),
+    ("POST", "/api/v1/recover/password/sendtoken"),
+    ("POST", "/api/v1/recover/password/validatetoken"),
+    ("POST", "/api/v1/recover/password/reset"),
+]
+HOSTILE_BODIES = [
+    pytest.param(b"\xff\xfe", id="not-utf8"),
+    pytest.param(b"[" * 50_000, id="deep"),
+    pytest.param(b'{"x": "\\ud800"}', id="lone-surrogate"),
+    pytest.param(b'{"receipts": {"a": {"b": 1}}, "workingDays": 1e400}', id="huge-number"),
+    pytest.param(b"9" * 5000, id="long-integer"),
+    pytest.param(b"null", id="null"),
+]
+
+
+@pytest.mark.parametrize("raw", HOSTILE_BODIES)
+async def test_hostile_bodies_are_4xx_never_500(wire: Wire, raw: bytes) -> None:
+    headers = await wire.user()
+    security = wire.fake.security("a@example.com")
+    security.add_method("authApp", active=False, session=headers["X-Axigen-Session"])
+    wire.fake.blacklist("a@example.com").add("b@x.example")
+    check = await call(wire, "POST", f"{SECURITY}/check", headers, json={"password": "pw"})
+    headers["X-Axigen-Security-Token"] = check.body["securityToken"]
+    for method, path in WRITE_ROUTES:
+        reply = await call(wire, method, path, headers, data=raw)
+        assert 400 <= reply.status < 500, (method, path, reply.status)
+        assert reply.code != "internalError"
