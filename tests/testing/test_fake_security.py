@@ -10,14 +10,17 @@ import pytest
 
 from axigen_async.testing import FakeAxigen
 from tests.testing.page_helpers import call
+from tests.testing.security_helpers import (
+    EMAIL,
+    METHODS,
+    PASSWORD,
+    SECURITY,
+    TOKEN_HEADER,
+    active_method,
+    session_with_token,
+    wrong_code,
+)
 from tests.testing.wire_helpers import FakeClock, Wire
-
-SECURITY = "/api/v1/account/security"
-METHODS = f"{SECURITY}/methods"
-TWO_FA = f"{SECURITY}/2fa"
-EMAIL = "a@example.com"
-PASSWORD = "pw-Secret-1"
-TOKEN_HEADER = "X-Axigen-Security-Token"
 
 
 @pytest.fixture
@@ -27,37 +30,11 @@ async def wire(clock: FakeClock, http: aiohttp.ClientSession) -> AsyncIterator[W
         yield Wire(fake, http)
 
 
-async def _session(wire: Wire) -> dict[str, str]:
-    """A logged-in session holding a fresh security token."""
-    headers = await wire.login(EMAIL, PASSWORD)
-    reply = await call(wire, "POST", f"{SECURITY}/check", headers, json={"password": PASSWORD})
-    assert reply.status == 200
-    return {**headers, TOKEN_HEADER: reply.body["securityToken"]}
-
-
-async def _active_method(wire: Wire, headers: dict[str, str], kind: str, target: str = "") -> str:
-    """Create and activate a method over the wire; returns its id."""
-    body = {"method": kind, "target": target} if target else {"method": kind}
-    method_id: str = (await call(wire, "POST", METHODS, headers, json=body)).body["id"]
-    if kind != "authApp":
-        assert (await call(wire, "POST", f"{METHODS}/{method_id}/sendtoken", headers)).status == 200
-    code = wire.fake.totp_code(EMAIL, method_id)
-    reply = await call(
-        wire, "POST", f"{METHODS}/{method_id}/activate", headers, json={"totpToken": code}
-    )
-    assert reply.status == 200
-    return method_id
-
-
-def _wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
-
-
 # -- the security check and its token -------------------------------------------------------
 
 
 async def test_check_gives_a_token_that_allows_a_change(wire: Wire) -> None:
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     assert len(headers[TOKEN_HEADER]) >= 16
     reply = await call(wire, "POST", METHODS, headers, json={"method": "authApp"})
     assert reply.status == 200
@@ -105,7 +82,7 @@ async def test_an_unknown_token_is_403(wire: Wire) -> None:
 
 async def test_the_token_expires_after_the_ttl(wire: Wire, clock: FakeClock) -> None:
     wire.fake.security_token_ttl = 5.0
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     clock.advance(4.9)
     assert (await call(wire, "POST", METHODS, headers, json={"method": "authApp"})).status == 200
     clock.advance(0.2)
@@ -114,7 +91,7 @@ async def test_the_token_expires_after_the_ttl(wire: Wire, clock: FakeClock) -> 
 
 
 async def test_a_new_check_after_expiry_works_again(wire: Wire, clock: FakeClock) -> None:
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     assert wire.fake.expire_security_tokens() == 1
     reply = await call(wire, "POST", METHODS, headers, json={"method": "authApp"})
     assert reply.code == "securityTokenExpired"
@@ -124,7 +101,7 @@ async def test_a_new_check_after_expiry_works_again(wire: Wire, clock: FakeClock
 
 
 async def test_a_token_belongs_to_its_session(wire: Wire) -> None:
-    first = await _session(wire)
+    first = await session_with_token(wire)
     second = await wire.login(EMAIL, PASSWORD)
     stolen = {**second, TOKEN_HEADER: first[TOKEN_HEADER]}
     reply = await call(wire, "POST", METHODS, stolen, json={"method": "authApp"})
@@ -141,7 +118,7 @@ async def test_partially_authorized_session_needs_no_token(wire: Wire) -> None:
 
 
 async def test_auth_app_flow_pending_qr_activate(wire: Wire) -> None:
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     method_id = (await call(wire, "POST", METHODS, headers, json={"method": "authApp"})).body["id"]
     assert (await call(wire, "GET", METHODS, headers)).body == {"items": []}  # still pending
     qr = await call(wire, "GET", f"{METHODS}/{method_id}/qr", headers)
@@ -151,7 +128,7 @@ async def test_auth_app_flow_pending_qr_activate(wire: Wire) -> None:
     assert qr.body.endswith(b"</svg>")
     code = wire.fake.totp_code(EMAIL, method_id)
     activate = f"{METHODS}/{method_id}/activate"
-    wrong = await call(wire, "POST", activate, headers, json={"totpToken": _wrong(code)})
+    wrong = await call(wire, "POST", activate, headers, json={"totpToken": wrong_code(code)})
     assert (wrong.status, wrong.code) == (400, "invalidTotpToken")
     assert (await call(wire, "POST", activate, headers, json={"totpToken": code})).status == 200
     items = (await call(wire, "GET", METHODS, headers)).body["items"]
@@ -174,7 +151,7 @@ async def test_auth_app_flow_pending_qr_activate(wire: Wire) -> None:
 async def test_sms_and_email_flow_masks_the_target(
     wire: Wire, kind: str, target: str, masked: str
 ) -> None:
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     created = await call(wire, "POST", METHODS, headers, json={"method": kind, "target": target})
     method_id = created.body["id"]
     code = wire.fake.totp_code(EMAIL, method_id)
@@ -199,16 +176,16 @@ async def test_sms_and_email_flow_masks_the_target(
 
 
 async def test_send_token_needs_no_security_token(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "email", "bob@mail.example")
+    headers = await session_with_token(wire)
+    method_id = await active_method(wire, headers, "email", "bob@mail.example")
     plain = {k: v for k, v in headers.items() if k != TOKEN_HEADER}
     assert (await call(wire, "POST", f"{METHODS}/{method_id}/sendtoken", plain)).status == 200
 
 
 async def test_a_pending_method_belongs_to_its_session(wire: Wire) -> None:
-    first = await _session(wire)
+    first = await session_with_token(wire)
     method_id = (await call(wire, "POST", METHODS, first, json={"method": "authApp"})).body["id"]
-    second = await _session(wire)
+    second = await session_with_token(wire)
     code = wire.fake.totp_code(EMAIL, method_id)
     reply = await call(
         wire, "POST", f"{METHODS}/{method_id}/activate", second, json={"totpToken": code}
@@ -230,7 +207,7 @@ async def test_a_pending_method_belongs_to_its_session(wire: Wire) -> None:
     ],
 )
 async def test_create_refuses_bad_bodies(wire: Wire, body: dict[str, Any], status: int) -> None:
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     assert (await call(wire, "POST", METHODS, headers, json=body)).status == status
     assert wire.fake.security(EMAIL).methods == {}
 
@@ -248,26 +225,26 @@ async def test_create_refuses_kinds_the_policy_forbids(
     wire: Wire, field: str, body: dict[str, str]
 ) -> None:
     setattr(wire.fake.account(EMAIL), field, False)
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     reply = await call(wire, "POST", METHODS, headers, json=body)
     assert (reply.status, reply.code) == (403, "methodNotAllowed")
 
 
 async def test_create_refuses_a_second_active_method_for_one_target(wire: Wire) -> None:
-    headers = await _session(wire)
-    await _active_method(wire, headers, "email", "bob@mail.example")
+    headers = await session_with_token(wire)
+    await active_method(wire, headers, "email", "bob@mail.example")
     body = {"method": "email", "target": "BOB@mail.example"}
     reply = await call(wire, "POST", METHODS, headers, json=body)
     assert (reply.status, reply.code) == (409, "duplicateMethod")
 
 
 async def test_qr_only_for_auth_app(wire: Wire) -> None:
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     body = {"method": "email", "target": "bob@mail.example"}
     method_id = (await call(wire, "POST", METHODS, headers, json=body)).body["id"]
     reply = await call(wire, "GET", f"{METHODS}/{method_id}/qr", headers)
     assert (reply.status, reply.code) == (400, "methodNotSupported")
-    app_id = await _active_method(wire, headers, "authApp")
+    app_id = await active_method(wire, headers, "authApp")
     assert (await call(wire, "GET", f"{METHODS}/{app_id}/qr", headers)).status == 409
     no_token = {k: v for k, v in headers.items() if k != TOKEN_HEADER}
     assert (await call(wire, "GET", f"{METHODS}/{method_id}/qr", no_token)).status == 403
@@ -278,10 +255,10 @@ async def test_list_by_scope_follows_the_policy(wire: Wire) -> None:
     account.two_factor_auth_methods = ("authApp", "sms")
     account.username_recovery_methods = ("email",)
     account.password_recovery_methods = ("sms",)
-    headers = await _session(wire)
-    app = await _active_method(wire, headers, "authApp")
-    mail = await _active_method(wire, headers, "email", "bob@mail.example")
-    phone = await _active_method(wire, headers, "sms", "+40712345678")
+    headers = await session_with_token(wire)
+    app = await active_method(wire, headers, "authApp")
+    mail = await active_method(wire, headers, "email", "bob@mail.example")
+    phone = await active_method(wire, headers, "sms", "+40712345678")
     expected = {
         "general": [app, mail, phone],
         "2fa": [app, phone],
@@ -297,15 +274,15 @@ async def test_list_by_scope_follows_the_policy(wire: Wire) -> None:
 
 @pytest.mark.parametrize("query", ["scope=all", "scope=2fa&scope=general", "kind=sms"])
 async def test_list_refuses_bad_queries(wire: Wire, query: str) -> None:
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     assert (await call(wire, "GET", f"{METHODS}?{query}", headers)).status == 400
 
 
 async def test_revoke_one_and_all(wire: Wire) -> None:
-    headers = await _session(wire)
-    first = await _active_method(wire, headers, "authApp")
-    second = await _active_method(wire, headers, "email", "bob@mail.example")
-    third = await _active_method(wire, headers, "sms", "+40712345678")
+    headers = await session_with_token(wire)
+    first = await active_method(wire, headers, "authApp")
+    second = await active_method(wire, headers, "email", "bob@mail.example")
+    third = await active_method(wire, headers, "sms", "+40712345678")
     reply = await call(wire, "DELETE", f"{METHODS}/{first}", headers)
     assert (reply.status, reply.body) == (200, b"")
     assert list(wire.fake.security(EMAIL).methods) == [second, third]
@@ -323,148 +300,8 @@ async def test_revoking_needs_the_token(wire: Wire, path: str) -> None:
     assert len(wire.fake.security(EMAIL).methods) == 1
 
 
-# -- 2-Step Verification ------------------------------------------------------------------------
-
-
-async def _enable(wire: Wire, headers: dict[str, str], method_id: str) -> list[str]:
-    code = wire.fake.totp_code(EMAIL, method_id)
-    reply = await call(
-        wire, "POST", TWO_FA, headers, json={"methodId": method_id, "totpToken": code}
-    )
-    assert reply.status == 200
-    codes: list[str] = reply.body["recoveryCodes"]
-    return codes
-
-
-async def test_enable_gives_recovery_codes_and_shows_in_info(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "authApp")
-    codes = await _enable(wire, headers, method_id)
-    assert len(codes) == len(set(codes)) == 10
-    assert all(isinstance(code, str) and code for code in codes)
-    assert wire.fake.account(EMAIL).two_factor_auth_configured is True
-    info = await call(wire, "GET", "/api/v1/account/info", headers)
-    assert info.body["twoFactorAuthConfigured"] is True
-    assert wire.fake.security(EMAIL).redeem_recovery_code(codes[0]) is True
-    assert wire.fake.security(EMAIL).redeem_recovery_code(codes[0]) is False  # used once
-
-
-async def test_enable_refusals(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "authApp")
-    code = wire.fake.totp_code(EMAIL, method_id)
-    wrong = {"methodId": method_id, "totpToken": _wrong(code)}
-    reply = await call(wire, "POST", TWO_FA, headers, json=wrong)
-    assert (reply.status, reply.code) == (400, "invalidTotpToken")
-    unknown = {"methodId": "m999", "totpToken": code}
-    assert (await call(wire, "POST", TWO_FA, headers, json=unknown)).status == 400
-    assert wire.fake.account(EMAIL).two_factor_auth_configured is False
-    await _enable(wire, headers, method_id)
-    again = await call(
-        wire, "POST", TWO_FA, headers, json={"methodId": method_id, "totpToken": code}
-    )
-    assert (again.status, again.code) == (409, "twoFactorAlreadyEnabled")
-
-
-async def test_enable_refused_when_the_policy_disables_2fa(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "authApp")
-    wire.fake.account(EMAIL).two_factor_auth_status = "disabled"
-    code = wire.fake.totp_code(EMAIL, method_id)
-    reply = await call(
-        wire, "POST", TWO_FA, headers, json={"methodId": method_id, "totpToken": code}
-    )
-    assert (reply.status, reply.code) == (403, "twoFactorAuthDisabled")
-
-
-async def test_disable_is_a_delete_with_a_body(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "authApp")
-    await _enable(wire, headers, method_id)
-    code = wire.fake.totp_code(EMAIL, method_id)
-    no_body = await call(wire, "DELETE", TWO_FA, headers)
-    assert no_body.status == 400
-    body = {"methodId": method_id, "totpToken": code}
-    reply = await call(wire, "DELETE", TWO_FA, headers, json=body)
-    assert (reply.status, reply.body) == (200, b"")
-    assert wire.fake.account(EMAIL).two_factor_auth_configured is False
-    assert wire.fake.security(EMAIL).recovery_codes == []
-    again = await call(wire, "DELETE", TWO_FA, headers, json=body)
-    assert (again.status, again.code) == (409, "twoFactorNotEnabled")
-
-
-async def test_disable_refused_when_2fa_is_mandatory(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "authApp")
-    await _enable(wire, headers, method_id)
-    wire.fake.account(EMAIL).two_factor_auth_status = "mandatory"
-    code = wire.fake.totp_code(EMAIL, method_id)
-    body = {"methodId": method_id, "totpToken": code}
-    reply = await call(wire, "DELETE", TWO_FA, headers, json=body)
-    assert (reply.status, reply.code) == (403, "twoFactorAuthMandatory")
-
-
-async def test_renewed_recovery_codes_replace_the_old_ones(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "authApp")
-    old = await _enable(wire, headers, method_id)
-    reply = await call(wire, "POST", f"{TWO_FA}/recoverycodes", headers)
-    assert reply.status == 200
-    new = reply.body["recoveryCodes"]
-    assert len(new) == 10
-    assert not set(old) & set(new)
-    security = wire.fake.security(EMAIL)
-    assert security.redeem_recovery_code(old[0]) is False
-    assert security.redeem_recovery_code(new[0]) is True
-
-
-async def test_recovery_codes_need_2fa_on_and_the_token(wire: Wire) -> None:
-    headers = await _session(wire)
-    reply = await call(wire, "POST", f"{TWO_FA}/recoverycodes", headers)
-    assert (reply.status, reply.code) == (409, "twoFactorNotEnabled")
-    method_id = await _active_method(wire, headers, "authApp")
-    await _enable(wire, headers, method_id)
-    no_token = {k: v for k, v in headers.items() if k != TOKEN_HEADER}
-    assert (await call(wire, "POST", f"{TWO_FA}/recoverycodes", no_token)).status == 403
-
-
-async def test_revoking_the_last_2fa_method_turns_2fa_off(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "authApp")
-    await _enable(wire, headers, method_id)
-    assert (await call(wire, "DELETE", f"{METHODS}/{method_id}", headers)).status == 200
-    assert wire.fake.account(EMAIL).two_factor_auth_configured is False
-    assert wire.fake.security(EMAIL).recovery_codes == []
-
-
-# -- secrets --------------------------------------------------------------------------------
-
-
-async def test_secrets_stay_out_of_reprs_and_the_request_log(wire: Wire) -> None:
-    headers = await _session(wire)
-    method_id = await _active_method(wire, headers, "authApp")
-    codes = await _enable(wire, headers, method_id)
-    token = headers[TOKEN_HEADER]
-    totp = wire.fake.totp_code(EMAIL, method_id)
-    security = wire.fake.security(EMAIL)
-    shown = " ".join(
-        [
-            repr(security),
-            repr(security.methods[method_id]),
-            repr(wire.fake.requests),
-            repr(wire.fake._security_tokens),
-            repr(wire.fake.security_notices),
-        ]
-    )
-    for secret in [token, totp, *codes, security.methods[method_id].secret.hex()]:
-        assert secret not in shown
-    logged = [r.headers.get(TOKEN_HEADER) for r in wire.fake.requests if TOKEN_HEADER in r.headers]
-    assert logged
-    assert set(logged) == {"<redacted>"}
-
-
 async def test_an_expired_token_stays_expired_on_every_use(wire: Wire, clock: FakeClock) -> None:
-    headers = await _session(wire)
+    headers = await session_with_token(wire)
     clock.advance(wire.fake.security_token_ttl)
     for _ in range(2):
         reply = await call(wire, "DELETE", METHODS, headers)
