@@ -39,7 +39,19 @@ with its status:
 * 403: ``temporaryAliasesDisabled``, ``temporaryAliasLimitReached``,
   ``passwordChangeNotAllowed`` (``allowChangeByUser`` false), ``passwordChangeNotRequired``
   (password set while ``mustChangePassword`` is false).
-* 404 ``notFound`` (unknown path, signature, temporary alias, or no avatar);
+* 403 on the Account Security page (X6): ``securityTokenRequired`` /
+  ``invalidSecurityToken`` / ``securityTokenExpired`` (the ``X-Axigen-Security-Token``
+  from ``POST /api/v1/account/security/check`` is missing, unknown or from another session,
+  or past ``fake.security_token_ttl``), ``notAvailableWithOAuth``, ``methodNotAllowed``,
+  ``twoFactorAuthDisabled``, ``twoFactorAuthMandatory``; 400 ``invalidPassword``,
+  ``invalidTotpToken``, ``invalidRecoveryToken``, ``methodNotSupported``,
+  ``valueTooLarge`` (UI or client settings past 8,192 bytes).
+* 409: ``duplicateEntry`` (an address already in the whitelist or blacklist),
+  ``duplicateMethod``, ``methodAlreadyActive``, ``twoFactorAlreadyEnabled``,
+  ``twoFactorNotEnabled``.
+* 404 ``notFound`` (unknown path, signature, temporary alias, or no avatar; a list entry,
+  filter or security method; and, on an older ``server_version``, the UI and client
+  settings before 10.5 and every security and recovery endpoint before 10.6);
   405 ``methodNotAllowed``; 413 ``requestTooLarge`` (a body past the server's overall
   limit); 500 ``internalError`` (a fake-server bug); ``injectedFault`` with the status a
   fault asked for (``fake.faults``).
@@ -49,6 +61,13 @@ template: ``fail_next``, ``answer_next`` (any canned answer: bad JSON, an HTML e
 a redirect, a 50 MB chunked body), ``reset_next``, ``delay``, ``random_faults``, ``chaos``
 (a seeded mix of statuses, resets mid-response, slow answers and session purges),
 ``clear``.
+Account Settings, Account Filters (AVAS) and Account Security (with the public recovery
+endpoints) are served too; tests read and seed their state with ``fake.settings(email)``,
+``fake.avas(email)``, ``fake.whitelist(email)``, ``fake.blacklist(email)`` and
+``fake.security(email)``, read the codes a real server would send with
+``fake.totp_code(email, method_id)`` and ``fake.recovery_token(email)``, see what was
+"sent" in ``fake.security_notices``, and end tokens early with ``security_token_ttl`` or
+``expire_security_tokens()``.
 Observation: ``requests`` (redacted ``LoggedRequest`` values), ``injected_faults``
 (``InjectedFault`` values), ``logins``, ``login_failures``, ``route_counts``,
 ``sessions_expired``, ``in_flight``, ``max_in_flight``, ``max_in_flight_by_route``,
@@ -57,8 +76,11 @@ ids, so a test can scan its outputs for every id the fake issued.
 """
 
 from ._faults import FaultPlan
+from ._filters import FakeAddressList, FakeAvas, FakeListEntry, FakeOnOffFilter
 from ._observe import InjectedFault, LoggedRequest
+from ._security import FakeSecurity, FakeSecurityMethod, SecurityNotice
 from ._server import FakeAxigen
+from ._settings import FakeReceipts, FakeSettings
 from ._state import (
     FakeAccount,
     FakeAlias,
@@ -71,14 +93,23 @@ from ._state import (
 
 __all__ = [
     "FakeAccount",
+    "FakeAddressList",
     "FakeAlias",
+    "FakeAvas",
     "FakeAvatar",
     "FakeAxigen",
     "FakeContactInfo",
+    "FakeListEntry",
+    "FakeOnOffFilter",
+    "FakeReceipts",
+    "FakeSecurity",
+    "FakeSecurityMethod",
+    "FakeSettings",
     "FakeSignature",
     "FakeTemporaryAlias",
     "FakeVacation",
     "FaultPlan",
     "InjectedFault",
     "LoggedRequest",
+    "SecurityNotice",
 ]

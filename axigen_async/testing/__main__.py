@@ -2,7 +2,8 @@
 
 Responsibility: parse the command line, seed accounts, arm the fault plan (``--fault-rate``
 for ``random_faults``, or ``--chaos`` for ``chaos`` with its defaults, seeded by
-``--fault-seed``, with ``--slow-seconds``; the two exclude each other), print the base URL
+``--fault-seed``, with ``--slow-seconds``; the two exclude each other), set the Axigen
+version it claims (``--server-version``, which gates the X5 and X6 pages), print the base URL
 as the first line of standard output and serve until SIGINT or SIGTERM.
 Must not: print any password, token or session id.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import signal
 import ssl
 import sys
@@ -41,6 +43,12 @@ def _statuses(text: str) -> tuple[int, ...]:
     if any(not 400 <= status <= 599 for status in statuses):
         raise argparse.ArgumentTypeError("must be error statuses, 400 to 599")
     return statuses
+
+
+def _server_version(text: str) -> str:
+    if not re.fullmatch(r"\d+\.\d+(\.\d+)*", text):
+        raise argparse.ArgumentTypeError("must be a version such as 10.5 or 10.6.0")
+    return text
 
 
 def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.ArgumentParser:
@@ -85,6 +93,13 @@ def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.Argum
         "--fault-reset-share", type=float, default=0.0, help="share of faults that reset"
     )
     parser.add_argument(
+        "--server-version",
+        type=_server_version,
+        default="10.6.0",
+        help="Axigen version to claim (default 10.6.0); before 10.5 the UI settings answer "
+        "404, before 10.6 every security endpoint does",
+    )
+    parser.add_argument(
         "--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain) file"
     )
     parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
@@ -106,6 +121,7 @@ async def serve(args: argparse.Namespace) -> None:
         port=args.port,
         session_idle_timeout=args.session_idle_timeout,
         ssl_context=_tls_context(args),
+        server_version=args.server_version,
     )
     fake.add_seeded_accounts(
         args.accounts, password=args.password, seed=args.seed, domain=args.domain

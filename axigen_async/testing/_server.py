@@ -29,6 +29,7 @@ from ._credentials import failure_key, named_account, parse_authorization
 from ._faults import FaultPlan
 from ._handlers import AccountHandlers, Handler, json_response, raw_json_response
 from ._observe import InjectedFault, LoggedRequest, RawRecord, fault_entry, redact_records
+from ._pages import AccountPagesMixin
 from ._respond import error_body, failure_response, reset_connection, send_answer, slowed
 from ._seed import SeededBlock
 from ._state import ACCOUNT_FIELDS, ApiError, FakeAccount, utc_from_timestamp
@@ -57,7 +58,7 @@ def _random_session_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-class FakeAxigen:
+class FakeAxigen(AccountPagesMixin):
     """A stateful fake Axigen Mailbox API server on 127.0.0.1 (``async with`` it).
 
     ``clock`` drives session idle expiry (monotonic seconds); ``wall_clock`` gives POSIX
@@ -114,6 +115,7 @@ class FakeAxigen:
         self._handlers = AccountHandlers(wall_clock=wall_clock, max_avatar_bytes=max_avatar_bytes)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
+        self._init_pages()  # Settings, Filters (AVAS) and Security pages: see _pages
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -136,6 +138,7 @@ class FakeAxigen:
         app.router.add_post("/api/v1/logout", self._authenticated(self._logout))
         for method, path, handler in self._handlers.routes():
             app.router.add_route(method, path, self._authenticated(handler))
+        self._add_page_routes(app, self._authenticated)
         return app
 
     async def start(self) -> None:
