@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from axigen_async.bulk import BulkAccount
-from axigen_async.cli._accounts import (
-    AccountsError,
-    check_readable,
-    count_accounts,
-    load_shared_secret,
-    read_accounts,
-)
+from axigen_async.cli._accounts import AccountsError
+from axigen_async.cli._command_inputs import check_concurrency, open_accounts
 from axigen_async.cli._common import (
     EXIT_USAGE,
     Streams,
@@ -29,6 +24,7 @@ from axigen_async.cli._common import (
     setup_logging,
     teardown_logging,
 )
+from axigen_async.cli._run_apply import run_apply_command
 from axigen_async.cli._run_audit import run_audit
 
 
@@ -44,8 +40,6 @@ async def dispatch(
         if args.command == "audit":
             return await _audit(args, streams, client_options)
         if args.command == "apply":
-            from axigen_async.cli._run_apply import run_apply_command
-
             return await run_apply_command(args, streams, client_options)
         return await _demo(args, streams, client_options)
     except (UsageError, AccountsError) as error:
@@ -53,27 +47,6 @@ async def dispatch(
         return EXIT_USAGE
     finally:
         teardown_logging(handler)
-
-
-def check_concurrency(value: int) -> None:
-    if value < 1:
-        raise UsageError("--concurrency must be at least 1")
-
-
-def open_accounts(args: argparse.Namespace) -> tuple[Iterator[BulkAccount], int | None]:
-    """The lazy account rows of ``args.accounts`` and their count (None when unknown).
-
-    Raises:
-        AccountsError: a missing file, an unknown type, or a bad secret option.
-    """
-    check_readable(args.accounts)
-    shared = load_shared_secret(
-        password_env=args.password_env,
-        password_file=args.password_file,
-        token_env=args.token_env,
-        token_file=args.token_file,
-    )
-    return read_accounts(args.accounts, shared), count_accounts(args.accounts)
 
 
 async def _audit(

@@ -28,7 +28,7 @@ from axigen_async.cli._apply import (
 )
 from axigen_async.cli._apply_summary import ApplySummary
 from axigen_async.cli._audit import error_fields
-from axigen_async.cli._commands import check_concurrency, open_accounts
+from axigen_async.cli._command_inputs import check_concurrency, open_accounts
 from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams, UsageError, build_client
 from axigen_async.cli._journal import (
     DONE,
