@@ -15,8 +15,14 @@ from typing import Any
 
 from axigen_async.bulk import BulkAccount
 from axigen_async.cli._accounts import AccountsError
-from axigen_async.cli._command_inputs import check_concurrency, open_accounts
+from axigen_async.cli._command_inputs import (
+    check_concurrency,
+    check_json_text,
+    open_accounts,
+    refuse_same_file,
+)
 from axigen_async.cli._common import (
+    EXIT_FAILED,
     EXIT_USAGE,
     Streams,
     UsageError,
@@ -24,6 +30,7 @@ from axigen_async.cli._common import (
     setup_logging,
     teardown_logging,
 )
+from axigen_async.cli._report import ReportError
 from axigen_async.cli._run_apply import run_apply_command
 from axigen_async.cli._run_audit import run_audit
 
@@ -40,11 +47,26 @@ async def dispatch(
         if args.command == "audit":
             return await _audit(args, streams, client_options)
         if args.command == "apply":
+            # What the apply side reads with Python's json (SPEC, a resumed journal) is
+            # checked here first, so that a bad byte or deep nesting is a usage error.
+            check_json_text(args.spec, "SPEC ", per_line=False)
+            if args.resume and args.journal:
+                check_json_text(args.journal, "--journal: ", per_line=True)
             return await run_apply_command(args, streams, client_options)
         return await _demo(args, streams, client_options)
     except (UsageError, AccountsError) as error:
         print(f"axigen-async {args.command}: error: {error}", file=streams.err)
         return EXIT_USAGE
+    except ReportError as error:
+        print(f"axigen-async {args.command}: error: {error}", file=streams.err)
+        return EXIT_FAILED
+    except OSError as error:
+        # The last resort for a file that failed midway (a journal on a full disk):
+        # one line, never a traceback; the errno text and file name hold no secret.
+        where = f" ({error.filename})" if error.filename else ""
+        problem = error.strerror or type(error).__name__
+        print(f"axigen-async {args.command}: error: {problem}{where}", file=streams.err)
+        return EXIT_FAILED
     finally:
         teardown_logging(handler)
 
@@ -53,6 +75,9 @@ async def _audit(
     args: argparse.Namespace, streams: Streams, client_options: Mapping[str, Any]
 ) -> int:
     check_concurrency(args.concurrency)
+    inputs = {"ACCOUNTS": args.accounts, "--ca-file": args.ca_file}
+    inputs.update({"--password-file": args.password_file, "--token-file": args.token_file})
+    refuse_same_file("--out", args.out, inputs)
     accounts, total = open_accounts(args)
     async with build_client(args, streams, client_options) as client:
         return await run_audit(

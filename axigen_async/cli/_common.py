@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import ssl
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -58,8 +59,8 @@ def build_client(
             raise UsageError("--ca-file and --insecure contradict each other: choose one")
         options["ssl"] = _trusting(args.ca_file)
     if args.timeout is not None:
-        if args.timeout <= 0:
-            raise UsageError("--timeout must be a positive number of seconds")
+        if not 0 < args.timeout < math.inf:  # NaN fails this too
+            raise UsageError("--timeout must be a positive, finite number of seconds")
         options["timeouts"] = Timeouts(deadline=args.timeout, connect=min(5.0, args.timeout))
     if args.insecure:
         print("warning: --insecure turns off TLS certificate verification", file=streams.err)

@@ -17,7 +17,7 @@ from axigen_async.cli._accounts import AccountsError
 from axigen_async.cli._audit import audit_account, audit_record
 from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams
 from axigen_async.cli._progress import make_progress
-from axigen_async.cli._report import ReportWriter
+from axigen_async.cli._report import ReportError, ReportWriter
 from axigen_async.cli._summary import AuditSummary, print_summary
 
 
@@ -34,13 +34,16 @@ async def run_audit(
     """Audit every account into ``out_path``; print the summary; return the exit status.
 
     Raises:
-        UsageError: the report cannot be written.
+        UsageError: the report cannot be opened.
+        ReportError: the report could not be written midway (after the summary of the
+            accounts recorded before; the run stops).
         AccountsError: a malformed row, after the summary of the accounts before it.
         whatever else the accounts iterator raises (after the accounts it yielded are reported).
     """
     summary = AuditSummary()
     display = make_progress(streams.err, total, quiet=quiet, description="auditing")
     input_error: AccountsError | None = None
+    report_error: ReportError | None = None
     with ReportWriter(out_path) as report, display:
         async with fan_out(
             client, accounts, audit_account, concurrency=concurrency, on_progress=display.update
@@ -52,12 +55,16 @@ async def run_audit(
                     summary.add(record)
             except AccountsError as error:
                 input_error = error
+            except ReportError as error:
+                report_error = error  # leaving the block cancels the accounts in flight
             stopped = results.stopped_reason
     print_summary(summary, streams.out)
     print(f"Report: {out_path} ({report.records} records)", file=streams.out)
     if stopped is not None:
         print(f"Stopped: {stopped.message}", file=streams.out)
     streams.out.flush()
+    if report_error is not None:
+        raise report_error
     if input_error is not None:
         raise AccountsError(f"{input_error} (the accounts before it were audited)")
     return EXIT_FAILED if summary.failed else EXIT_OK
