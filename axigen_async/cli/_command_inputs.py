@@ -31,6 +31,12 @@ def check_concurrency(value: int) -> None:
         raise UsageError("--concurrency must be at least 1")
 
 
+def check_max_login_failures(value: int) -> None:
+    """Raise UsageError unless ``--max-login-failures`` is 0 (no stop) or more."""
+    if value < 0:
+        raise UsageError("--max-login-failures must be 0 (never stop) or more")
+
+
 def open_accounts(args: argparse.Namespace) -> tuple[Iterator[BulkAccount], int | None]:
     """The lazy account rows of ``args.accounts`` and their count (None when unknown).
 

@@ -18,6 +18,7 @@ from axigen_async.cli._accounts import AccountsError
 from axigen_async.cli._command_inputs import (
     check_concurrency,
     check_json_text,
+    check_max_login_failures,
     open_accounts,
     refuse_same_file,
 )
@@ -52,6 +53,7 @@ async def dispatch(
             check_json_text(args.spec, "SPEC ", per_line=False)
             if args.resume and args.journal:
                 check_json_text(args.journal, "--journal: ", per_line=True)
+            check_max_login_failures(args.max_login_failures)
             return await run_apply_command(args, streams, client_options)
         return await _demo(args, streams, client_options)
     except (UsageError, AccountsError) as error:
@@ -75,6 +77,7 @@ async def _audit(
     args: argparse.Namespace, streams: Streams, client_options: Mapping[str, Any]
 ) -> int:
     check_concurrency(args.concurrency)
+    check_max_login_failures(args.max_login_failures)
     inputs = {"ACCOUNTS": args.accounts, "--ca-file": args.ca_file}
     inputs.update({"--password-file": args.password_file, "--token-file": args.token_file})
     refuse_same_file("--out", args.out, inputs)
@@ -88,6 +91,7 @@ async def _audit(
             concurrency=args.concurrency,
             quiet=args.quiet,
             streams=streams,
+            max_login_failures=args.max_login_failures,
         )
 
 

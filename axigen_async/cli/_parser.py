@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from axigen_async import __version__
+from axigen_async.cli._login_guard import DEFAULT_MAX_LOGIN_FAILURES
 from axigen_async.cli._redact import RedactingParser
 
 PROG = "axigen-async"
@@ -85,6 +86,15 @@ def _common(*, url_required: bool) -> RedactingParser:
     )
     group.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (test benches)"
+    )
+    group.add_argument(
+        "--max-login-failures",
+        type=int,
+        default=DEFAULT_MAX_LOGIN_FAILURES,
+        metavar="N",
+        help="stop starting accounts after N failed logins in a row, so that a wrong "
+        f"password cannot lock out a whole domain (default {DEFAULT_MAX_LOGIN_FAILURES}; "
+        "0: never stop)",
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     group.add_argument(

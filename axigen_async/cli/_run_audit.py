@@ -16,6 +16,7 @@ from axigen_async.bulk import BulkAccount, fan_out
 from axigen_async.cli._accounts import AccountsError
 from axigen_async.cli._audit import audit_account, audit_record
 from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams
+from axigen_async.cli._login_guard import DEFAULT_MAX_LOGIN_FAILURES, LoginGuard
 from axigen_async.cli._progress import make_progress
 from axigen_async.cli._report import ReportError, ReportWriter
 from axigen_async.cli._summary import AuditSummary, print_summary
@@ -30,6 +31,7 @@ async def run_audit(
     concurrency: int,
     quiet: bool,
     streams: Streams,
+    max_login_failures: int = DEFAULT_MAX_LOGIN_FAILURES,
 ) -> int:
     """Audit every account into ``out_path``; print the summary; return the exit status.
 
@@ -41,12 +43,17 @@ async def run_audit(
         whatever else the accounts iterator raises (after the accounts it yielded are reported).
     """
     summary = AuditSummary()
+    guard = LoginGuard(max_login_failures)
     display = make_progress(streams.err, total, quiet=quiet, description="auditing")
     input_error: AccountsError | None = None
     report_error: ReportError | None = None
     with ReportWriter(out_path) as report, display:
         async with fan_out(
-            client, accounts, audit_account, concurrency=concurrency, on_progress=display.update
+            client,
+            accounts,
+            guard.wrap(audit_account),
+            concurrency=concurrency,
+            on_progress=display.update,
         ) as results:
             try:
                 async for result in results:
@@ -60,11 +67,12 @@ async def run_audit(
             stopped = results.stopped_reason
     print_summary(summary, streams.out)
     print(f"Report: {out_path} ({report.records} records)", file=streams.out)
-    if stopped is not None:
-        print(f"Stopped: {stopped.message}", file=streams.out)
+    for reason in (stopped, guard.stopped):
+        if reason is not None:
+            print(f"Stopped: {reason.message}", file=streams.out)
     streams.out.flush()
     if report_error is not None:
         raise report_error
     if input_error is not None:
         raise AccountsError(f"{input_error} (the accounts before it were audited)")
-    return EXIT_FAILED if summary.failed else EXIT_OK
+    return EXIT_FAILED if summary.failed or summary.not_attempted else EXIT_OK

@@ -33,7 +33,9 @@ class AuditSummary:
     def __init__(self) -> None:
         self.total = 0
         self.succeeded = 0
+        #: Accounts attempted that failed, by error kind (the not attempted excluded).
         self.failed_kinds: Counter[str] = Counter()
+        #: Accounts never started (the run stopped starting accounts).
         self.not_attempted = 0
         #: Accounts per 10 % bucket of quota use (the last bucket includes 100 % and above).
         self.histogram = [0] * _BUCKETS
@@ -58,16 +60,17 @@ class AuditSummary:
                 if checks[key]:
                     self.flags[key] += 1
             return
-        kind = record["error"]["kind"]
         if record["outcome"] == "not attempted":
             self.not_attempted += 1
-        self.failed_kinds[kind] += 1
+            return
+        self.failed_kinds[record["error"]["kind"]] += 1
 
     def lines(self) -> list[str]:
         """The summary as plain text lines."""
         out = [
+            # Three counts with no overlap, adding up to the total.
             f"Audited {self.total} accounts: {self.succeeded} succeeded, {self.failed} failed"
-            + (f" ({self.not_attempted} not attempted)" if self.not_attempted else "")
+            + (f", {self.not_attempted} not attempted" if self.not_attempted else "")
         ]
         if self.failed_kinds:
             out.append("Failed by error kind:")
