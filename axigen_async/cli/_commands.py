@@ -92,6 +92,7 @@ async def _audit(
             quiet=args.quiet,
             streams=streams,
             max_login_failures=args.max_login_failures,
+            deadline=args.timeout,
         )
 
 

@@ -1,8 +1,9 @@
 """The audit summary: running counters over the records, and their rendering.
 
-Responsibility: count outcomes, failure kinds, a fixed quota histogram and the
-flags of every audited account, then print them as a rich table (on a terminal,
-with rich installed) or as plain text.
+Responsibility: count outcomes (succeeded, failed and not attempted, which add up
+to the total), failure kinds, a fixed quota histogram and the flags of every audited
+account, then print them as a rich table (on a terminal, with rich installed) or as
+plain text; the histogram and the findings only when some account was audited.
 Must not: keep per-account data (memory stays constant whatever the input size).
 """
 
@@ -25,6 +26,9 @@ FLAGS = (
     ("two_factor_missing", "Two-factor required but not configured"),
     ("indexes_behind", "Indexes not up to date"),
 )
+
+
+NOTHING_AUDITED = "No account was audited, so there are no quota figures or findings."
 
 
 class AuditSummary:
@@ -75,6 +79,10 @@ class AuditSummary:
         if self.failed_kinds:
             out.append("Failed by error kind:")
             out.extend(f"  {kind}: {count}" for kind, count in sorted(self.failed_kinds.items()))
+        if not self.succeeded:
+            # All-zero tables would read as findings; say there are none instead.
+            out.append(NOTHING_AUDITED)
+            return out
         out.append("Quota use:")
         peak = max(self.histogram) or 1
         for bucket, count in enumerate(self.histogram):
@@ -106,7 +114,8 @@ def _print_rich(summary: AuditSummary, stream: TextIO) -> None:
     from rich.table import Table
 
     console = Console(file=stream)
-    console.print(summary.lines()[0], markup=False, highlight=False)
+    lines = summary.lines()
+    console.print(lines[0], markup=False, highlight=False)
     if summary.failed_kinds:
         failures = Table(title="Failed by error kind")
         failures.add_column("kind")
@@ -114,6 +123,9 @@ def _print_rich(summary: AuditSummary, stream: TextIO) -> None:
         for kind, count in sorted(summary.failed_kinds.items()):
             failures.add_row(kind, str(count))
         console.print(failures)
+    if not summary.succeeded:
+        console.print(lines[-1], markup=False, highlight=False)
+        return
     quota = Table(title="Quota use")
     quota.add_column("used")
     quota.add_column("", min_width=_BAR_WIDTH)
