@@ -35,7 +35,9 @@ examples:
   ADMIN_PW=... axigen-async audit emails.csv --url https://mail.example.com \\
       --password-env ADMIN_PW --out audit.csv --concurrency 50
 
-exit status: 0 all accounts audited, 1 some failed, 2 usage error.
+exit status: 0 every account audited, 1 some account failed or was not attempted
+(the run stopped: the server looked down, or --max-login-failures logins failed in
+a row), 2 usage error, 130 interrupted.
 """
 
 _APPLY_EPILOG = """\
@@ -55,7 +57,8 @@ examples:
   axigen-async apply spec.json accounts.csv --url https://mail.example.com \\
       --journal j.jsonl --resume
 
-exit status: 0 all accounts done, 1 some failed or need review, 2 usage error.
+exit status: 0 every account converged or nothing to do, 1 some account failed,
+3 some account needs review and none failed, 2 usage error, 130 interrupted.
 """
 
 _DEMO_EPILOG = """\

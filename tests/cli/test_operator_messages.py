@@ -167,3 +167,17 @@ async def test_the_fake_server_help_shows_the_default_password() -> None:
 
     assert run.code == 0
     assert "(default demo)" in " ".join(run.out.split())
+
+
+@pytest.mark.parametrize(
+    ("command", "statuses"),
+    [
+        ("audit", "exit status: 0 every account audited, 1 some account failed or was not"),
+        ("apply", "1 some account failed, 3 some account needs review and none failed, 2 usage"),
+    ],
+)
+async def test_each_command_help_gives_its_exit_statuses(command: str, statuses: str) -> None:
+    run = await run_cli([command, "--help"])
+
+    assert run.code == 0
+    assert statuses in " ".join(run.out.split())
