@@ -124,7 +124,10 @@ def read_accounts(
     """
     fmt = input_format(path)
     if path == "-":
-        yield from _rows(stdin if stdin is not None else sys.stdin, "-", fmt, shared)
+        if stdin is not None:  # a text stream from the caller: decoded already
+            yield from _rows(stdin, "-", fmt, shared)
+        else:
+            yield from _rows(_text_lines(sys.stdin.buffer, "-"), "-", fmt, shared)
         return
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below

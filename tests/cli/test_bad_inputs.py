@@ -16,7 +16,7 @@ import pytest
 from axigen_async.cli._accounts import AccountsError, load_shared_secret, read_accounts
 from axigen_async.testing import FakeAxigen
 from tests.cli.helpers import read_jsonl, run_cli
-from tests.cli.processes import WAIT
+from tests.cli.processes import CLI, WAIT, fake_server
 
 PASSWORD = "Bad-input-pw-31"
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -315,3 +315,25 @@ async def test_a_journal_on_a_full_device_is_one_line_not_a_traceback(
     assert run.code != 0
     assert "Traceback" not in run.err
     assert len([line for line in run.err.splitlines() if "error:" in line]) == 1
+
+
+def test_a_cp1252_accounts_on_stdin_audits_the_rows_before_the_bad_line(tmp_path: Path) -> None:
+    report = tmp_path / "r.jsonl"
+    rows = ["email,password", "user1@example.com,demo", "user2@example.com,demo"]
+    rows += ["user3@example.com,d\u00e9mo", "user4@example.com,demo"]
+    with fake_server("--accounts", "4") as url:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [*CLI, "audit", "-", "--url", url, "--out", str(report), "-q"],
+            input="\r\n".join(rows).encode("cp1252") + b"\r\n",
+            capture_output=True,
+            timeout=WAIT,
+            check=False,
+        )
+
+    assert done.returncode == 2
+    assert b"Traceback" not in done.stderr
+    assert b"-:4: not valid UTF-8 text" in done.stderr
+    assert sorted(r["email"] for r in read_jsonl(report)) == [
+        "user1@example.com",
+        "user2@example.com",
+    ]
