@@ -124,10 +124,12 @@ def read_accounts(
     """
     fmt = input_format(path)
     if path == "-":
-        if stdin is not None:  # a text stream from the caller: decoded already
-            yield from _rows(stdin, "-", fmt, shared)
-        else:
-            yield from _rows(_text_lines(sys.stdin.buffer, "-"), "-", fmt, shared)
+        text = stdin if stdin is not None else sys.stdin
+        raw: BinaryIO | None = getattr(text, "buffer", None)
+        # Decode the bytes ourselves where there are any, as for a file; a text stream
+        # without them (an embedder's StringIO) is decoded already.
+        lines: Iterable[str] = text if raw is None else _text_lines(raw, "-")
+        yield from _rows(lines, "-", fmt, shared)
         return
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below
