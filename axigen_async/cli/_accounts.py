@@ -244,19 +244,25 @@ def _account(row: dict[str, str], where: str, shared: SharedSecret | None) -> Bu
     token = row.get("token", "")
     if password and token:
         raise AccountsError(f"{where}: give a password or a token, not both")
+    if not password and not token and shared is None:
+        raise AccountsError(
+            f"{where}: no password or token for {email}; "
+            "add the column or use --password-env/--password-file/--token-env/--token-file"
+        )
+    if not password and not token:
+        assert shared is not None
+        password, token = (shared.value, "") if shared.kind == "password" else ("", shared.value)
+    account = _built(email, password, token)
+    if account is None:
+        # Raised outside the except block, so the library's error (which the
+        # credentials went into) is not chained to it.
+        raise AccountsError(f"{where}: invalid credentials for {email}")
+    return account
+
+
+def _built(email: str, password: str, token: str) -> BulkAccount | None:
+    """The account for a password or a token, or None when the library refuses them."""
     try:
-        if password:
-            return BulkAccount.basic(email, password)
-        if token:
-            return BulkAccount.bearer(email, token)
-        if shared is None:
-            raise AccountsError(
-                f"{where}: no password or token for {email}; "
-                "add the column or use --password-env/--password-file/--token-env/--token-file"
-            )
-        if shared.kind == "password":
-            return BulkAccount.basic(email, shared.value)
-        return BulkAccount.bearer(email, shared.value)
+        return BulkAccount.basic(email, password) if password else BulkAccount.bearer(email, token)
     except ValueError:
-        # The library's own message may quote nothing secret, but keep it generic.
-        raise AccountsError(f"{where}: invalid credentials for {email}") from None
+        return None

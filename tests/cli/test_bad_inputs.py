@@ -337,3 +337,14 @@ def test_a_cp1252_accounts_on_stdin_audits_the_rows_before_the_bad_line(tmp_path
         "user1@example.com",
         "user2@example.com",
     ]
+
+
+def test_refused_credentials_are_named_with_nothing_chained(tmp_path: Path) -> None:
+    accounts = tmp_path / "a.csv"
+    accounts.write_text("email,password\nx@example.com,pw\u0000Zq9\n", encoding="utf-8")
+
+    with pytest.raises(AccountsError, match=r"a\.csv:2: invalid credentials for x@example") as e:
+        list(read_accounts(str(accounts)))
+
+    assert e.value.__context__ is None
+    assert "Zq9" not in str(e.value)
