@@ -1,8 +1,10 @@
 """The subcommands' entry points: check the arguments, then run ``audit``, ``apply`` or ``demo``.
 
 Responsibility: turn parsed arguments into the inputs of the runners, map usage
-problems (missing files, bad flags, a malformed row) to exit status 2 with one line
-on stderr, and close the client and the logging set-up on every path.
+problems (missing or undecodable files, bad flags, a malformed row, an output that is
+an input) to exit status 2 and a file that fails midway (a full disk) to exit status
+1, each with one line on stderr, and close the client and the logging set-up on
+every path.
 Must not: print a secret (messages come from errors that never hold one).
 """
 
