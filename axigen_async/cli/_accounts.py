@@ -124,10 +124,10 @@ def read_accounts(
     """
     fmt = input_format(path)
     if path == "-":
+        # The process's stdin is decoded here, line by line, as a file is; a text
+        # stream given by the caller (or one without bytes under it) is used as it is.
+        raw: BinaryIO | None = getattr(sys.stdin, "buffer", None) if stdin is None else None
         text = stdin if stdin is not None else sys.stdin
-        raw: BinaryIO | None = getattr(text, "buffer", None)
-        # Decode the bytes ourselves where there are any, as for a file; a text stream
-        # without them (an embedder's StringIO) is decoded already.
         lines: Iterable[str] = text if raw is None else _text_lines(raw, "-")
         yield from _rows(lines, "-", fmt, shared)
         return
@@ -158,12 +158,16 @@ def _text_lines(stream: BinaryIO, name: str) -> Iterator[str]:
     a block, before any row of it; the first line may start with a UTF-8 BOM.
     """
     encoding = "utf-8-sig"
-    for number, raw in enumerate(stream, start=1):
-        line = _decoded(raw, encoding)
-        if line is None:
-            raise AccountsError(f"{name}:{number}: not valid UTF-8 text")
-        encoding = "utf-8"
-        yield line
+    number = 0
+    for chunk in stream:
+        # A file split on \r alone comes as one chunk: split it as text mode would.
+        for raw in chunk.splitlines(keepends=True):
+            number += 1
+            line = _decoded(raw, encoding)
+            if line is None:
+                raise AccountsError(f"{name}:{number}: not valid UTF-8 text")
+            encoding = "utf-8"
+            yield line
 
 
 def _rows(

@@ -348,3 +348,14 @@ def test_refused_credentials_are_named_with_nothing_chained(tmp_path: Path) -> N
 
     assert e.value.__context__ is None
     assert "Zq9" not in str(e.value)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_accounts_with_any_line_ending_give_every_row(tmp_path: Path, newline: str) -> None:
+    accounts = tmp_path / "a.csv"
+    lines = ["\ufeffemail,password", "x@example.com,pw1", '"y@example.com","p\u00e9 2"']
+    accounts.write_bytes(newline.join(lines).encode() + newline.encode())
+
+    rows = list(read_accounts(str(accounts)))
+
+    assert [row.email for row in rows] == ["x@example.com", "y@example.com"]
