@@ -12,9 +12,9 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import attrs
 
@@ -69,9 +69,14 @@ def load_shared_secret(
             raise AccountsError(f"the environment variable {where} is not set or empty")
     else:
         try:
-            value = Path(where).read_text(encoding="utf-8").strip("\r\n")
+            raw = Path(where).read_bytes()
         except OSError as error:
             raise AccountsError(f"cannot read the secret file {where}: {error.strerror}") from None
+        decoded = _decoded(raw, "utf-8")
+        if decoded is None:
+            # Raised outside any except block: a decoding error holds the secret's bytes.
+            raise AccountsError(f"the secret file {where} is not UTF-8 text")
+        value = decoded.strip("\r\n")
         if not value:
             raise AccountsError(f"the secret file {where} is empty")
     return SharedSecret(kind, value)
@@ -119,26 +124,69 @@ def read_accounts(
     """
     fmt = input_format(path)
     if path == "-":
-        yield from _rows(stdin if stdin is not None else sys.stdin, "-", fmt, shared)
+        # The process's stdin is decoded here, line by line, as a file is; a text
+        # stream given by the caller (or one without bytes under it) is used as it is.
+        raw: BinaryIO | None = getattr(sys.stdin, "buffer", None) if stdin is None else None
+        text = stdin if stdin is not None else sys.stdin
+        lines: Iterable[str] = text if raw is None else _text_lines(raw, "-")
+        yield from _rows(lines, "-", fmt, shared)
         return
     try:
-        stream = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+        stream = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as error:
         raise AccountsError(f"{path}: {error.strerror}") from None
     with stream:
-        yield from _rows(stream, path, fmt, shared)
+        yield from _rows(_text_lines(stream, path), path, fmt, shared)
+
+
+def _decoded(raw: bytes, encoding: str) -> str | None:
+    """``raw`` decoded, or None when it is not valid in ``encoding``.
+
+    The caller raises its own error outside this function's ``except`` block, so that
+    no exception chain carries the undecodable bytes (a row holds a password).
+    """
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _text_lines(stream: BinaryIO, name: str) -> Iterator[str]:
+    """The file's lines decoded one by one, so the rows before a bad line are used.
+
+    Decoding the whole file through a text stream would fail at the first read of
+    a block, before any row of it; the first line may start with a UTF-8 BOM.
+    """
+    encoding = "utf-8-sig"
+    number = 0
+    for chunk in stream:
+        # A file split on \r alone comes as one chunk: split it as text mode would.
+        for raw in chunk.splitlines(keepends=True):
+            number += 1
+            line = _decoded(raw, encoding)
+            if line is None:
+                raise AccountsError(f"{name}:{number}: not valid UTF-8 text")
+            encoding = "utf-8"
+            yield line
 
 
 def _rows(
-    stream: TextIO, name: str, fmt: str, shared: SharedSecret | None
+    lines: Iterable[str], name: str, fmt: str, shared: SharedSecret | None
 ) -> Iterator[BulkAccount]:
-    rows = _csv_rows(stream, name) if fmt == "csv" else _jsonl_rows(stream, name)
-    for line, row in rows:
-        yield _account(row, f"{name}:{line}", shared)
+    rows = _csv_rows(lines, name) if fmt == "csv" else _jsonl_rows(lines, name)
+    try:
+        for line, row in rows:
+            yield _account(row, f"{name}:{line}", shared)
+    except UnicodeDecodeError:
+        bad = True  # from standard input, a text stream: no line number to give
+    else:
+        bad = False
+    if bad:
+        raise AccountsError(f"{name}: not valid UTF-8 text")
 
 
-def _csv_rows(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(stream)
+def _csv_rows(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(lines)
     try:
         header = next(reader, None)
     except csv.Error:
@@ -164,22 +212,32 @@ def _csv_rows(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, str]]]
         raise AccountsError(f"{name}:{reader.line_num}: malformed CSV row") from None
 
 
-def _jsonl_rows(stream: TextIO, name: str) -> Iterator[tuple[int, dict[str, str]]]:
-    for line_number, line in enumerate(stream, start=1):
+def _jsonl_rows(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    for line_number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            raise AccountsError(f"{name}:{line_number}: not valid JSON") from None
-        if not isinstance(row, dict):
-            raise AccountsError(f"{name}:{line_number}: expected a JSON object")
-        unknown = sorted(str(key) for key in row if key not in {"email", *_SECRET_COLUMNS})
-        if unknown:
-            raise AccountsError(f"{name}:{line_number}: unknown keys: {', '.join(unknown)}")
-        if any(not isinstance(value, str) for value in row.values()):
-            raise AccountsError(f"{name}:{line_number}: every value must be a string")
+        row, problem = _json_row(line)
+        if problem:
+            raise AccountsError(f"{name}:{line_number}: {problem}")
         yield line_number, row
+
+
+def _json_row(line: str) -> tuple[dict[str, str], str]:
+    """One JSONL row and "", or {} and what is wrong with it (never quoting the line)."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return {}, "not valid JSON"
+    except RecursionError:
+        return {}, "nested too deeply"
+    if not isinstance(row, dict):
+        return {}, "expected a JSON object"
+    unknown = sorted(str(key) for key in row if key not in {"email", *_SECRET_COLUMNS})
+    if unknown:
+        return {}, f"unknown keys: {', '.join(unknown)}"
+    if any(not isinstance(value, str) for value in row.values()):
+        return {}, "every value must be a string"
+    return row, ""
 
 
 def _account(row: dict[str, str], where: str, shared: SharedSecret | None) -> BulkAccount:
@@ -190,19 +248,25 @@ def _account(row: dict[str, str], where: str, shared: SharedSecret | None) -> Bu
     token = row.get("token", "")
     if password and token:
         raise AccountsError(f"{where}: give a password or a token, not both")
+    if not password and not token and shared is None:
+        raise AccountsError(
+            f"{where}: no password or token for {email}; "
+            "add the column or use --password-env/--password-file/--token-env/--token-file"
+        )
+    if not password and not token:
+        assert shared is not None
+        password, token = (shared.value, "") if shared.kind == "password" else ("", shared.value)
+    account = _built(email, password, token)
+    if account is None:
+        # Raised outside the except block, so the library's error (which the
+        # credentials went into) is not chained to it.
+        raise AccountsError(f"{where}: invalid credentials for {email}")
+    return account
+
+
+def _built(email: str, password: str, token: str) -> BulkAccount | None:
+    """The account for a password or a token, or None when the library refuses them."""
     try:
-        if password:
-            return BulkAccount.basic(email, password)
-        if token:
-            return BulkAccount.bearer(email, token)
-        if shared is None:
-            raise AccountsError(
-                f"{where}: no password or token for {email}; "
-                "add the column or use --password-env/--password-file/--token-env/--token-file"
-            )
-        if shared.kind == "password":
-            return BulkAccount.basic(email, shared.value)
-        return BulkAccount.bearer(email, shared.value)
+        return BulkAccount.basic(email, password) if password else BulkAccount.bearer(email, token)
     except ValueError:
-        # The library's own message may quote nothing secret, but keep it generic.
-        raise AccountsError(f"{where}: invalid credentials for {email}") from None
+        return None

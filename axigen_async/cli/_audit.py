@@ -15,6 +15,7 @@ import attrs
 from axigen_async import AccountSession
 from axigen_async.api import account
 from axigen_async.bulk import BulkResult, Outcome
+from axigen_async.cli._login_guard import not_started
 from axigen_async.cli._report import to_json_value
 from axigen_async.exceptions import AxigenError
 from axigen_async.models.account import (
@@ -114,10 +115,12 @@ def error_fields(error: BaseException | None) -> dict[str, Any]:
 
 def audit_record(result: BulkResult[AuditData]) -> dict[str, Any]:
     """One report record: email, ok, outcome, and the data or the error."""
+    # An account a stop on failed logins kept from starting was not attempted.
+    outcome = Outcome.NOT_ATTEMPTED if not_started(result) else result.outcome
     record: dict[str, Any] = {
         "email": result.account.email,
-        "ok": result.outcome is Outcome.OK,
-        "outcome": result.outcome.value,
+        "ok": outcome is Outcome.OK,
+        "outcome": outcome.value,
     }
     if result.outcome is Outcome.OK:
         data = result.value

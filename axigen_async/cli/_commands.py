@@ -1,8 +1,10 @@
 """The subcommands' entry points: check the arguments, then run ``audit``, ``apply`` or ``demo``.
 
 Responsibility: turn parsed arguments into the inputs of the runners, map usage
-problems (missing files, bad flags, a malformed row) to exit status 2 with one line
-on stderr, and close the client and the logging set-up on every path.
+problems (missing or undecodable files, bad flags, a malformed row, an output that is
+an input) to exit status 2 and a file that fails midway (a full disk) to exit status
+1, each with one line on stderr, and close the client and the logging set-up on
+every path.
 Must not: print a secret (messages come from errors that never hold one).
 """
 
@@ -10,18 +12,20 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from axigen_async.bulk import BulkAccount
-from axigen_async.cli._accounts import (
-    AccountsError,
-    check_readable,
-    count_accounts,
-    load_shared_secret,
-    read_accounts,
+from axigen_async.cli._accounts import AccountsError
+from axigen_async.cli._command_inputs import (
+    check_concurrency,
+    check_json_text,
+    check_max_login_failures,
+    open_accounts,
+    refuse_same_file,
 )
 from axigen_async.cli._common import (
+    EXIT_FAILED,
     EXIT_USAGE,
     Streams,
     UsageError,
@@ -29,6 +33,8 @@ from axigen_async.cli._common import (
     setup_logging,
     teardown_logging,
 )
+from axigen_async.cli._report import ReportError
+from axigen_async.cli._run_apply import run_apply_command
 from axigen_async.cli._run_audit import run_audit
 
 
@@ -44,42 +50,39 @@ async def dispatch(
         if args.command == "audit":
             return await _audit(args, streams, client_options)
         if args.command == "apply":
-            from axigen_async.cli._run_apply import run_apply_command
-
+            # What the apply side reads with Python's json (SPEC, a resumed journal) is
+            # checked here first, so that a bad byte or deep nesting is a usage error.
+            check_json_text(args.spec, "SPEC ", per_line=False)
+            if args.resume and args.journal:
+                check_json_text(args.journal, "--journal: ", per_line=True)
+            check_max_login_failures(args.max_login_failures)
             return await run_apply_command(args, streams, client_options)
         return await _demo(args, streams, client_options)
     except (UsageError, AccountsError) as error:
         print(f"axigen-async {args.command}: error: {error}", file=streams.err)
         return EXIT_USAGE
+    except ReportError as error:
+        print(f"axigen-async {args.command}: error: {error}", file=streams.err)
+        return EXIT_FAILED
+    except OSError as error:
+        # The last resort for a file that failed midway (a journal on a full disk):
+        # one line, never a traceback; the errno text and file name hold no secret.
+        where = f" ({error.filename})" if error.filename else ""
+        problem = error.strerror or type(error).__name__
+        print(f"axigen-async {args.command}: error: {problem}{where}", file=streams.err)
+        return EXIT_FAILED
     finally:
         teardown_logging(handler)
-
-
-def check_concurrency(value: int) -> None:
-    if value < 1:
-        raise UsageError("--concurrency must be at least 1")
-
-
-def open_accounts(args: argparse.Namespace) -> tuple[Iterator[BulkAccount], int | None]:
-    """The lazy account rows of ``args.accounts`` and their count (None when unknown).
-
-    Raises:
-        AccountsError: a missing file, an unknown type, or a bad secret option.
-    """
-    check_readable(args.accounts)
-    shared = load_shared_secret(
-        password_env=args.password_env,
-        password_file=args.password_file,
-        token_env=args.token_env,
-        token_file=args.token_file,
-    )
-    return read_accounts(args.accounts, shared), count_accounts(args.accounts)
 
 
 async def _audit(
     args: argparse.Namespace, streams: Streams, client_options: Mapping[str, Any]
 ) -> int:
     check_concurrency(args.concurrency)
+    check_max_login_failures(args.max_login_failures)
+    inputs = {"ACCOUNTS": args.accounts, "--ca-file": args.ca_file}
+    inputs.update({"--password-file": args.password_file, "--token-file": args.token_file})
+    refuse_same_file("--out", args.out, inputs)
     accounts, total = open_accounts(args)
     async with build_client(args, streams, client_options) as client:
         return await run_audit(
@@ -90,6 +93,8 @@ async def _audit(
             concurrency=args.concurrency,
             quiet=args.quiet,
             streams=streams,
+            max_login_failures=args.max_login_failures,
+            deadline=args.timeout,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import ssl
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -17,11 +18,16 @@ from typing import Any, TextIO
 import attrs
 
 from axigen_async import AxigenClient, Timeouts
+from axigen_async.bulk import is_connect_error
 from axigen_async.cli._redact import url_problem
+from axigen_async.exceptions import DeadlineExceededError, ServerUnavailableError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+#: Seconds an attempt may spend connecting when ``--timeout`` is longer than this.
+CONNECT_LIMIT = 5.0
 
 
 class UsageError(Exception):
@@ -58,9 +64,11 @@ def build_client(
             raise UsageError("--ca-file and --insecure contradict each other: choose one")
         options["ssl"] = _trusting(args.ca_file)
     if args.timeout is not None:
-        if args.timeout <= 0:
-            raise UsageError("--timeout must be a positive number of seconds")
-        options["timeouts"] = Timeouts(deadline=args.timeout, connect=min(5.0, args.timeout))
+        if not 0 < args.timeout < math.inf:  # NaN fails this too
+            raise UsageError("--timeout must be a positive, finite number of seconds")
+        options["timeouts"] = Timeouts(
+            deadline=args.timeout, connect=min(CONNECT_LIMIT, args.timeout)
+        )
     if args.insecure:
         print("warning: --insecure turns off TLS certificate verification", file=streams.err)
     options.update(client_options or {})
@@ -72,6 +80,29 @@ def build_client(
             "--url: not a URL the client accepts; expected http(s)://host[:port] "
             "with no credentials, query or fragment"
         ) from None
+
+
+def describe_stop(reason: ServerUnavailableError, timeout: float | None) -> str:
+    """Why a run stopped starting accounts, for its ``Stopped:`` line.
+
+    The fan-out says the server looks down when accounts in a row could not connect;
+    when the last one ran out of a ``--timeout`` shorter than a connection's own limit
+    while still connecting, the deadline, not the server, is the likely cause.
+    """
+    last = reason.__cause__
+    if (
+        timeout is not None
+        and timeout < CONNECT_LIMIT
+        and isinstance(last, DeadlineExceededError)
+        and is_connect_error(last)
+    ):
+        return (
+            f"stopped starting accounts: {reason.consecutive_failures} accounts in a row ran "
+            f"out of their --timeout of {timeout:g} s while still connecting; that deadline "
+            "looks too short for this server (not even a connection fits in it): give a "
+            "longer --timeout"
+        )
+    return reason.message
 
 
 def _trusting(ca_file: str) -> ssl.SSLContext:

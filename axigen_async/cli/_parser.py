@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from axigen_async import __version__
+from axigen_async.cli._login_guard import DEFAULT_MAX_LOGIN_FAILURES
 from axigen_async.cli._redact import RedactingParser
 
 PROG = "axigen-async"
@@ -34,7 +35,9 @@ examples:
   ADMIN_PW=... axigen-async audit emails.csv --url https://mail.example.com \\
       --password-env ADMIN_PW --out audit.csv --concurrency 50
 
-exit status: 0 all accounts audited, 1 some failed, 2 usage error.
+exit status: 0 every account audited, 1 some account failed or was not attempted
+(the run stopped: the server looked down, or --max-login-failures logins failed in
+a row), 2 usage error, 130 interrupted.
 """
 
 _APPLY_EPILOG = """\
@@ -54,7 +57,8 @@ examples:
   axigen-async apply spec.json accounts.csv --url https://mail.example.com \\
       --journal j.jsonl --resume
 
-exit status: 0 all accounts done, 1 some failed or need review, 2 usage error.
+exit status: 0 every account converged or nothing to do, 1 some account failed,
+3 some account needs review and none failed, 2 usage error, 130 interrupted.
 """
 
 _DEMO_EPILOG = """\
@@ -85,6 +89,15 @@ def _common(*, url_required: bool) -> RedactingParser:
     )
     group.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (test benches)"
+    )
+    group.add_argument(
+        "--max-login-failures",
+        type=int,
+        default=DEFAULT_MAX_LOGIN_FAILURES,
+        metavar="N",
+        help="stop starting accounts after N failed logins in a row, so that a wrong "
+        f"password cannot lock out a whole domain (default {DEFAULT_MAX_LOGIN_FAILURES}; "
+        "0: never stop)",
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     group.add_argument(

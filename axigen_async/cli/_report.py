@@ -8,12 +8,16 @@ Must not: buffer records, or write anything that is not in the record it is give
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import enum
+import errno
+import io
 import json
+import os
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self, TextIO
+from typing import Any, Self
 
 import attrs
 
@@ -85,29 +89,46 @@ def report_format(path: str) -> str:
     return "csv" if path.lower().endswith(".csv") else "jsonl"
 
 
+class ReportError(Exception):
+    """The report could not be written during the run (a full disk): exit status 1."""
+
+
 class ReportWriter:
-    """An open report file; ``write(record)`` writes and flushes one record."""
+    """An open report file; ``write(record)`` hands one whole record to the OS.
+
+    Records are written unbuffered, one ``write`` per record, so nothing is left in a
+    buffer for a later flush (at close) to fail on or to write after a failure; a
+    record cut short by a full disk is cut off again, so the file holds whole records.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.format = report_format(path)
-        self._stream: TextIO | None = None
+        self._file: io.FileIO | None = None
         self._csv: csv.DictWriter[str] | None = None
+        self._text = io.StringIO()
+        self._length = 0
         self.records = 0
 
     def __enter__(self) -> Self:
         """Open (and truncate) the file.
 
         Raises:
-            UsageError: the file cannot be written (a missing directory, say).
+            UsageError: the file cannot be opened (a missing directory, say).
+            ReportError: the CSV header cannot be written.
         """
         try:
-            self._stream = open(self.path, "w", encoding="utf-8", newline="")
+            self._file = io.FileIO(self.path, "w")
         except OSError as error:
             raise UsageError(f"--out: cannot write {self.path}: {error.strerror}") from None
         if self.format == "csv":
-            self._csv = csv.DictWriter(self._stream, CSV_COLUMNS, extrasaction="ignore")
+            self._csv = csv.DictWriter(self._text, CSV_COLUMNS, extrasaction="ignore")
             self._csv.writeheader()
+            try:
+                self._put(self._rendered())
+            except ReportError:
+                self._file.close()  # __exit__ is not called when __enter__ fails
+                raise
         return self
 
     def __exit__(
@@ -116,18 +137,51 @@ class ReportWriter:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._stream is not None:
-            self._stream.close()
+        if self._file is not None:
+            # Unbuffered: closing writes nothing, so it cannot fail on a full disk.
+            self._file.close()
 
     def write(self, record: dict[str, Any]) -> None:
-        """Write one record (the full nested one for JSONL, its flat columns for CSV)."""
-        assert self._stream is not None, "use the writer in a with block"
+        """Write one record (the full nested one for JSONL, its flat columns for CSV).
+
+        Raises:
+            ReportError: the record could not be written; the file ends after the one before.
+        """
         if self._csv is not None:
             self._csv.writerow(flat_columns(record))
+            text = self._rendered()
         else:
-            self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._stream.flush()
+            text = json.dumps(record, ensure_ascii=False) + "\n"
+        self._put(text)
         self.records += 1
+
+    def _rendered(self) -> str:
+        text = self._text.getvalue()
+        self._text.seek(0)
+        self._text.truncate()
+        return text
+
+    def _put(self, text: str) -> None:
+        assert self._file is not None, "use the writer in a with block"
+        encoded = text.encode("utf-8")
+        data = memoryview(encoded)
+        try:
+            while data:  # each pass writes at least one byte, or raises
+                written = self._file.write(data)
+                if not written:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                data = data[written:]
+        except OSError as error:
+            self._cut_back()
+            raise ReportError(f"--out: cannot write {self.path}: {error.strerror}") from None
+        self._length += len(encoded)
+
+    def _cut_back(self) -> None:
+        """Drop the part of a record that was written before the failure."""
+        assert self._file is not None
+        # A device such as /dev/full cannot be truncated; it holds nothing anyway.
+        with contextlib.suppress(OSError):
+            self._file.truncate(self._length)
 
 
 def flat_columns(record: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from axigen_async.cli._apply import (
 )
 from axigen_async.cli._apply_summary import ApplySummary
 from axigen_async.cli._audit import error_fields
-from axigen_async.cli._commands import check_concurrency, open_accounts
+from axigen_async.cli._command_inputs import check_concurrency, open_accounts
 from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams, UsageError, build_client
 from axigen_async.cli._journal import (
     DONE,
@@ -39,6 +39,7 @@ from axigen_async.cli._journal import (
     Recorded,
     read_journal,
 )
+from axigen_async.cli._login_guard import LoginGuard, not_started
 from axigen_async.cli._progress import make_progress
 from axigen_async.cli._spec import Spec, SpecError, load_spec
 from axigen_async.exceptions import AmbiguousWriteError
@@ -130,7 +131,7 @@ class _Consumer:
         self.streams = streams
 
     async def take(self, result: BulkResult[ApplyResult]) -> None:
-        if result.outcome is Outcome.NOT_ATTEMPTED:
+        if result.outcome is Outcome.NOT_ATTEMPTED or not_started(result):
             # Not journaled, so a --resume runs it; the stop reason is printed once.
             self.summary.not_attempted += 1
             return
@@ -169,6 +170,7 @@ async def run_apply_command(
     )
     journal = Journal(args.journal) if args.journal else None
     consumer = _Consumer(journal, summary, args.dry_run, streams)
+    guard = LoginGuard(args.max_login_failures)
     input_error: AccountsError | None = None
     try:
         async with build_client(args, streams, client_options) as client:
@@ -179,7 +181,7 @@ async def run_apply_command(
                 async with fan_out(
                     client,
                     to_run,
-                    make_operation(spec, dry_run=args.dry_run),
+                    guard.wrap(make_operation(spec, dry_run=args.dry_run)),
                     concurrency=args.concurrency,
                     is_server_down_error=is_server_down,
                     on_progress=display.update,
@@ -189,7 +191,7 @@ async def run_apply_command(
                             await consumer.take(result)
                     except AccountsError as error:
                         input_error = error
-                    stopped = results.stopped_reason
+                    stopped = results.stopped_reason or guard.stopped
     except JournalError as error:
         raise UsageError(f"--journal: {error}") from None
     _print_end(args, summary, stopped, streams)

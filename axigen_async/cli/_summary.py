@@ -1,8 +1,9 @@
 """The audit summary: running counters over the records, and their rendering.
 
-Responsibility: count outcomes, failure kinds, a fixed quota histogram and the
-flags of every audited account, then print them as a rich table (on a terminal,
-with rich installed) or as plain text.
+Responsibility: count outcomes (succeeded, failed and not attempted, which add up
+to the total), failure kinds, a fixed quota histogram and the flags of every audited
+account, then print them as a rich table (on a terminal, with rich installed) or as
+plain text; the histogram and the findings only when some account was audited.
 Must not: keep per-account data (memory stays constant whatever the input size).
 """
 
@@ -27,13 +28,18 @@ FLAGS = (
 )
 
 
+NOTHING_AUDITED = "No account was audited, so there are no quota figures or findings."
+
+
 class AuditSummary:
     """Counters over audit records; ``add(record)`` per account."""
 
     def __init__(self) -> None:
         self.total = 0
         self.succeeded = 0
+        #: Accounts attempted that failed, by error kind (the not attempted excluded).
         self.failed_kinds: Counter[str] = Counter()
+        #: Accounts never started (the run stopped starting accounts).
         self.not_attempted = 0
         #: Accounts per 10 % bucket of quota use (the last bucket includes 100 % and above).
         self.histogram = [0] * _BUCKETS
@@ -58,20 +64,25 @@ class AuditSummary:
                 if checks[key]:
                     self.flags[key] += 1
             return
-        kind = record["error"]["kind"]
         if record["outcome"] == "not attempted":
             self.not_attempted += 1
-        self.failed_kinds[kind] += 1
+            return
+        self.failed_kinds[record["error"]["kind"]] += 1
 
     def lines(self) -> list[str]:
         """The summary as plain text lines."""
         out = [
+            # Three counts with no overlap, adding up to the total.
             f"Audited {self.total} accounts: {self.succeeded} succeeded, {self.failed} failed"
-            + (f" ({self.not_attempted} not attempted)" if self.not_attempted else "")
+            + (f", {self.not_attempted} not attempted" if self.not_attempted else "")
         ]
         if self.failed_kinds:
             out.append("Failed by error kind:")
             out.extend(f"  {kind}: {count}" for kind, count in sorted(self.failed_kinds.items()))
+        if not self.succeeded:
+            # All-zero tables would read as findings; say there are none instead.
+            out.append(NOTHING_AUDITED)
+            return out
         out.append("Quota use:")
         peak = max(self.histogram) or 1
         for bucket, count in enumerate(self.histogram):
@@ -103,7 +114,8 @@ def _print_rich(summary: AuditSummary, stream: TextIO) -> None:
     from rich.table import Table
 
     console = Console(file=stream)
-    console.print(summary.lines()[0], markup=False, highlight=False)
+    lines = summary.lines()
+    console.print(lines[0], markup=False, highlight=False)
     if summary.failed_kinds:
         failures = Table(title="Failed by error kind")
         failures.add_column("kind")
@@ -111,6 +123,9 @@ def _print_rich(summary: AuditSummary, stream: TextIO) -> None:
         for kind, count in sorted(summary.failed_kinds.items()):
             failures.add_row(kind, str(count))
         console.print(failures)
+    if not summary.succeeded:
+        console.print(lines[-1], markup=False, highlight=False)
+        return
     quota = Table(title="Quota use")
     quota.add_column("used")
     quota.add_column("", min_width=_BAR_WIDTH)

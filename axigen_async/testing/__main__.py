@@ -20,6 +20,9 @@ from collections.abc import Sequence
 
 from ._server import FakeAxigen
 
+#: The seeded accounts' password when ``--password`` is not given.
+DEFAULT_PASSWORD = "demo"  # noqa: S105 - the fake server's test password
+
 
 def _count(text: str) -> int:
     value = int(text)
@@ -59,7 +62,11 @@ def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.Argum
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     parser.add_argument("--accounts", type=_count, default=10, help="seeded accounts user1..userN")
-    parser.add_argument("--password", default="demo", help="password of every seeded account")
+    parser.add_argument(
+        "--password",
+        default=DEFAULT_PASSWORD,
+        help=f"password of every seeded account (default {DEFAULT_PASSWORD})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the account state")
     parser.add_argument("--domain", default="example.com", help="domain of seeded accounts")
     parser.add_argument(
@@ -144,8 +151,13 @@ async def serve(args: argparse.Namespace) -> None:
         async with fake:
             print(fake.url, flush=True)
             print(
-                f"accounts: user1..user{args.accounts}@{args.domain}; "
-                "password: given by --password",
+                f"accounts: user1..user{args.accounts}@{args.domain}; password: "
+                # The default is a test password, shown; a chosen one is never printed.
+                + (
+                    f"{DEFAULT_PASSWORD} (the default; --password sets another)"
+                    if args.password == DEFAULT_PASSWORD
+                    else "given by --password"
+                ),
                 flush=True,
             )
             await stop.wait()

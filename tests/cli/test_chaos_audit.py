@@ -23,8 +23,8 @@ ACCOUNTS = 2000
 CONCURRENCY = 20
 PASSWORD = "Chaos-pw-1"
 SEED = 20261201
-ATTEMPT_LIMIT = 0.2
-SLOW_SECONDS = 0.5
+ATTEMPT_LIMIT = 0.6
+SLOW_SECONDS = 1.2
 
 
 async def test_an_audit_under_chaos_reports_each_account_once_and_fails_only_where_planned(

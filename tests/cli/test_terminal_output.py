@@ -76,3 +76,19 @@ def test_progress_is_plain_when_not_a_terminal_and_absent_when_quiet() -> None:
     assert isinstance(make_progress(io.StringIO(), 10, quiet=False, description="x"), PlainProgress)
     quiet = make_progress(Terminal(), 10, quiet=True, description="x")
     assert not isinstance(quiet, PlainProgress | RichProgress)
+
+
+def test_with_no_account_audited_no_empty_table_is_drawn() -> None:
+    summary = AuditSummary()
+    summary.add({"ok": False, "outcome": "failed", "error": {"kind": "LoginError"}})
+    terminal, plain = Terminal(), io.StringIO()
+
+    print_summary(summary, terminal)
+    print_summary(summary, plain)
+
+    for text in (terminal.getvalue(), plain.getvalue()):
+        assert "Audited 1 accounts: 0 succeeded, 1 failed" in text
+        assert "LoginError" in text
+        assert "Quota use" not in text
+        assert "Findings" not in text
+        assert "No account was audited" in text
