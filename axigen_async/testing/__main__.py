@@ -85,6 +85,14 @@ def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.Argum
         "--fault-reset-share", type=float, default=0.0, help="share of faults that reset"
     )
     parser.add_argument(
+        "--create-delay",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="hold each signature or temporary alias create this long before it takes "
+        "effect and is answered; it takes effect even if the client went away (default 0)",
+    )
+    parser.add_argument(
         "--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain) file"
     )
     parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
@@ -110,6 +118,7 @@ async def serve(args: argparse.Namespace) -> None:
     fake.add_seeded_accounts(
         args.accounts, password=args.password, seed=args.seed, domain=args.domain
     )
+    fake.create_delay = args.create_delay
     if args.chaos:
         fake.faults.chaos(seed=args.fault_seed, slow_seconds=args.slow_seconds)
     elif args.fault_rate > 0:

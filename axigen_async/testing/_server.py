@@ -38,6 +38,10 @@ _UNAUTHORIZED: Final = "unauthorized"
 _FIRST_SWEEP: Final = 10_000
 _LOGIN_ROUTE: Final = "/api/v1/login"
 _UNMATCHED: Final = "<unmatched>"
+#: The routes ``create_delay`` holds: the creates whose repetition would duplicate.
+_CREATE_ROUTES: Final = frozenset(
+    {"POST /api/v1/account/signatures", "POST /api/v1/account/temporaryaliases"}
+)
 _AUTH_CACHE_LIMIT: Final = 10_000
 # aiohttp's own answers to some statuses, given the API's error codes.
 _HTTP_ERROR_CODES: Final = {404: "notFound", 405: "methodNotAllowed", 413: "requestTooLarge"}
@@ -92,6 +96,9 @@ class FakeAxigen:
         self.clock = clock
         self.wall_clock = wall_clock
         self.faults = FaultPlan()
+        #: Seconds each create (signature, temporary alias) waits, its body read, before
+        #: it takes effect and is answered; it takes effect even if the client went away.
+        self.create_delay = 0.0
         self.logins: Counter[str] = Counter()
         self.login_failures: Counter[str] = Counter()
         self.route_counts: Counter[str] = Counter()
@@ -298,6 +305,8 @@ class FakeAxigen:
                 (request.method, request.path, request.query_string, request.headers)
             )
             self.route_counts[route_key] += 1
+            if self.create_delay > 0 and route_key in _CREATE_ROUTES:
+                handler = slowed(handler, self.create_delay)
             decision = self.faults.decide(route_key, template) if self.faults.active else None
             if decision is None:
                 return await self._run(handler, request)

@@ -24,7 +24,7 @@ from axigen_async.api import account
 from axigen_async.bulk import BulkAccount, fan_out
 from axigen_async.testing import FakeAxigen
 from tests.cli.chaos import APPLY_SPEC
-from tests.cli.helpers import InstantSleep, read_jsonl, write_csv
+from tests.cli.helpers import InstantSleep, final_statuses, write_csv
 from tests.cli.processes import CLI, fake_server, run, run_and_kill
 
 ACCOUNTS = 150
@@ -34,6 +34,9 @@ FAKE_OPTIONS = (
     *("--accounts", str(ACCOUNTS), "--password", PASSWORD, "--seed", "3"),
     *("--chaos", "--fault-seed", "11", "--slow-seconds", "0.2"),
 )
+#: A per-call deadline short enough that the resume does not wait long for the creates
+#: the kill left unanswered (it re-reads those accounts once it has passed).
+TIMEOUT = ("--timeout", "10")
 #: Rounds of reading back the accounts whose read failed under chaos.
 READ_ROUNDS = 10
 
@@ -70,7 +73,7 @@ async def _server_state(url: str, emails: list[str]) -> dict[str, State]:
 
 
 def _final_statuses(journal: Path) -> dict[str, str]:
-    return {entry["email"]: entry["status"] for entry in read_jsonl(journal)}
+    return final_statuses(journal)
 
 
 def _assert_no_duplicates(state: State, email: str) -> None:
@@ -94,7 +97,7 @@ async def test_a_killed_and_resumed_apply_under_chaos_ends_as_an_undisturbed_one
 
     with fake_server(*FAKE_OPTIONS) as calm_url, fake_server(*FAKE_OPTIONS) as killed_url:
         calm_journal, killed_journal = tmp_path / "calm.jsonl", tmp_path / "killed.jsonl"
-        base = [*CLI, "apply", str(spec), str(accounts), "-q", "--concurrency", "20"]
+        base = [*CLI, "apply", str(spec), str(accounts), "-q", "--concurrency", "20", *TIMEOUT]
 
         calm = run([*base, "--url", calm_url, "--journal", str(calm_journal)])
         killed = [*base, "--url", killed_url, "--journal", str(killed_journal)]
@@ -105,8 +108,8 @@ async def test_a_killed_and_resumed_apply_under_chaos_ends_as_an_undisturbed_one
         killed_state = await _server_state(killed_url, emails)
 
     assert len(done_at_kill) < ACCOUNTS, "the kill came after the run ended"
-    assert calm.returncode in (0, 1), calm.stderr
-    assert resumed.returncode in (0, 1), resumed.stderr
+    assert calm.returncode in (0, 1, 3), calm.stderr
+    assert resumed.returncode in (0, 1, 3), resumed.stderr
     assert f"{len(done_at_kill)} skipped" in resumed.stdout
     # No account lost: each has a final status in both journals.
     calm_status, killed_status = _final_statuses(calm_journal), _final_statuses(killed_journal)
