@@ -78,3 +78,11 @@ def fake_server(*options: str) -> Iterator[str]:
         stop(process, signal.SIGTERM)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def spawn(command: list[str], *, capture: bool = True) -> subprocess.Popen[str]:
+    """Start ``command`` with its output captured (or discarded); the caller stops it."""
+    where = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, stdout=where, stderr=where, text=True
+    )
