@@ -4,8 +4,9 @@ Responsibility: check the SPEC, the flags and the journal before anything is sen
 (the journal locked for the whole run, never one of the inputs, its fingerprint the
 SPEC's); run each ACCOUNTS row once (see ``_apply_inputs``); journal every create
 before it is sent and every attempted account's outcome durably; stop on SIGTERM or
-SIGINT (see ``_stop``); print dry-run plans, the summary and the stop reason once; an
-ACCOUNTS row found malformed midway is reported after the summary of the rows before.
+SIGINT (see ``_stop``); print dry-run plans, the summary and the stop reason once (the
+entries themselves: ``_apply_entries``); an ACCOUNTS row found malformed midway is
+reported after the summary of the rows before.
 Must not: send a create twice, journal an account never attempted (a later
 ``--resume`` must run it), or write a secret.
 
@@ -29,34 +30,23 @@ import argparse
 import asyncio
 import contextlib
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from axigen_async import Timeouts
-from axigen_async.bulk import BulkAccount, BulkResult, Outcome, ServerUnavailableError, fan_out
+from axigen_async.bulk import BulkAccount, ServerUnavailableError, fan_out
 from axigen_async.cli._accounts import AccountsError
 from axigen_async.cli._apply import (
-    ApplyResult,
-    Change,
-    InFlight,
-    Interrupted,
-    PartialApplyError,
     is_server_down,
     make_operation,
 )
+from axigen_async.cli._apply_entries import Consumer
 from axigen_async.cli._apply_inputs import Selection
 from axigen_async.cli._apply_summary import ApplySummary
-from axigen_async.cli._audit import error_fields
 from axigen_async.cli._commands import check_concurrency, open_accounts
 from axigen_async.cli._common import Streams, UsageError, build_client
 from axigen_async.cli._journal import (
     DONE,
-    DUPLICATE,
-    FAILED,
-    PENDING,
-    UNKNOWN,
     Journal,
     JournalError,
     JournalState,
@@ -67,52 +57,6 @@ from axigen_async.cli._journal import (
 from axigen_async.cli._progress import make_progress
 from axigen_async.cli._spec import Spec, SpecError, load_spec
 from axigen_async.cli._stop import StopControl
-from axigen_async.exceptions import AmbiguousWriteError
-
-#: Duplicate rows named on stderr; more are only counted.
-_REPEATS_NAMED = 20
-
-
-def _outcome(result: BulkResult[ApplyResult]) -> dict[str, Any] | None:
-    """The journal entry of an attempted account (no secret), or None when not attempted."""
-    entry: dict[str, Any] = {"email": result.account.email}
-    if result.outcome is Outcome.OK:
-        assert result.value is not None
-        entry.update(
-            status=DONE,
-            changes=[change.as_json() for change in result.value.changes],
-            conflicts=list(result.value.conflicts),
-            restricted=list(result.value.restricted),
-            error=None,
-        )
-        return entry
-    error = result.error
-    changes: tuple[Change, ...] = ()
-    in_flight: InFlight | None = None
-    if isinstance(error, Interrupted):
-        if error.in_flight is None:
-            return None  # stopped with no create in flight: --resume runs it again
-        changes, in_flight = error.changes, error.in_flight
-        status, fields = UNKNOWN, {"kind": "Interrupted", "message": "stopped by a signal"}
-    else:
-        if isinstance(error, PartialApplyError):
-            changes, in_flight, error = error.changes, error.in_flight, error.error
-        status = UNKNOWN if isinstance(error, AmbiguousWriteError) else FAILED
-        fields = error_fields(error)
-    entry.update(
-        status=status,
-        changes=[change.as_json() for change in changes],
-        conflicts=[],
-        error=fields,
-    )
-    if status == UNKNOWN and in_flight is not None:
-        entry["write"] = f"{in_flight.change.kind} {in_flight.change.detail}"
-        entry["sentAt"] = _iso(in_flight.sent_at)
-    return entry
-
-
-def _iso(posix: float) -> str:
-    return datetime.fromtimestamp(posix, UTC).isoformat()
 
 
 def _check_flags(args: argparse.Namespace) -> None:
@@ -167,85 +111,6 @@ def _previous(journal: Journal, args: argparse.Namespace, wanted: str) -> dict[s
     return records
 
 
-class _Consumer:
-    """Takes each result: journal it (off the event loop), count it, print its line."""
-
-    def __init__(
-        self,
-        journal: Journal | None,
-        summary: ApplySummary,
-        previous: Mapping[str, Recorded],
-        dry_run: bool,
-        streams: Streams,
-    ) -> None:
-        self.journal = journal
-        self.summary = summary
-        self.previous = previous
-        self.dry_run = dry_run
-        self.streams = streams
-        self.repeats: deque[dict[str, Any]] = deque()
-
-    def repeated(self, item: BulkAccount) -> None:
-        """A duplicate row: warn (a bounded number of times) and journal it later."""
-        if self.summary.duplicates <= _REPEATS_NAMED:
-            print(
-                f"warning: {item.email} repeats an earlier row (case does not matter); "
-                "it is processed once",
-                file=self.streams.err,
-            )
-        self.repeats.append({"email": item.email, "status": DUPLICATE})
-
-    async def before_write(self, email: str, write: InFlight) -> None:
-        """Journal a create durably before it is sent."""
-        if self.journal is not None:
-            entry = {
-                "email": email,
-                "status": PENDING,
-                "write": f"{write.change.kind} {write.change.detail}",
-                "sentAt": _iso(write.sent_at),
-            }
-            await asyncio.to_thread(self.journal.record, entry)
-
-    async def flush_repeats(self) -> None:
-        while self.repeats:  # bounded by the rows read
-            entry = self.repeats.popleft()
-            if self.journal is not None:
-                await asyncio.to_thread(self.journal.record, entry)
-
-    async def take(self, result: BulkResult[ApplyResult]) -> None:
-        await self.flush_repeats()
-        entry = None if result.outcome is Outcome.NOT_ATTEMPTED else _outcome(result)
-        if entry is None:
-            # Not journaled, so a --resume runs it; the stop reason is printed once.
-            self.summary.not_attempted += 1
-            return
-        self._note_resolution(entry)
-        if self.journal is not None:
-            # Durable before the account counts; the fsync must not block the loop.
-            await asyncio.to_thread(self.journal.record, entry)
-        self.summary.count(entry)
-        _print_account(entry, self.dry_run, self.streams)
-
-    def _note_resolution(self, entry: dict[str, Any]) -> None:
-        """Say what the re-read of an account with an unanswered create found."""
-        earlier = self.previous.get(entry["email"].lower())
-        if earlier is None or earlier.status not in (PENDING, UNKNOWN) or entry["status"] != DONE:
-            return
-        write = earlier.write or "a create"
-        kind, _, name = write.partition(" ")
-        again = any(
-            change["kind"] == kind and (kind != "signature.create" or change["detail"] == name)
-            for change in entry["changes"]
-        )
-        found = (
-            "it had not taken effect; sent once now"
-            if again
-            else "re-listed: it had taken effect; not sent again"
-        )
-        entry["after"] = {"status": earlier.status, "write": write, "found": found}
-        self.summary.resolved(entry["email"], f"{write} ({earlier.status}): {found}")
-
-
 async def run_apply_command(
     args: argparse.Namespace, streams: Streams, client_options: Mapping[str, Any]
 ) -> int:
@@ -289,7 +154,7 @@ async def _run(
     summary = ApplySummary()
     overrides = _OverridesSeen(spec)
     control = StopControl()
-    consumer = _Consumer(journal, summary, previous, args.dry_run, streams)
+    consumer = Consumer(journal, summary, previous, args.dry_run, streams)
     selection = Selection(
         previous,
         summary,
@@ -389,14 +254,3 @@ def _print_end(
             file=streams.out,
         )
     streams.out.flush()
-
-
-def _print_account(entry: dict[str, Any], dry_run: bool, streams: Streams) -> None:
-    """A line per account with planned changes (dry run) or a failure."""
-    email = entry["email"]
-    if entry["error"] is not None and entry["status"] == FAILED:
-        error = entry["error"]
-        print(f"FAILED {email}: {error['kind']}: {error['message']}", file=streams.out)
-    elif dry_run and entry["changes"]:
-        planned = "; ".join(f"{c['kind']} {c['detail']}" for c in entry["changes"])
-        print(f"PLAN {email}: {planned}", file=streams.out)
