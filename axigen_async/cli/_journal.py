@@ -285,8 +285,13 @@ class Journal:
         self.close()
 
     def close(self) -> None:
-        """Release the lock and the file; idempotent."""
-        fd, self._fd = self._fd, None
+        """Release the lock and the file; idempotent.
+
+        Waits for a line being written (in a thread whose task was cancelled, say), so
+        no write ever goes to a closed, or reused, descriptor.
+        """
+        with self._write_lock:
+            fd, self._fd = self._fd, None
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)  # closing the descriptor releases the flock
@@ -303,7 +308,9 @@ class Journal:
         """
         data = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
         with self._write_lock:
-            fd = self._locked()
+            fd = self._fd
+            if fd is None:
+                raise JournalError(f"{self.path}: the journal is closed")
             try:
                 view = memoryview(data)
                 while view:  # bounded: each write takes at least one byte or raises

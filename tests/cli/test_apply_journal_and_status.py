@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from axigen_async.cli._journal import JournalError, read_journal
+from axigen_async.cli._journal import Journal, JournalError, read_journal
 from axigen_async.testing import FakeAxigen, FakeSignature
 from tests.cli.helpers import journal_entries, journal_header, run_cli, write_csv
 
@@ -246,3 +246,17 @@ async def test_plans_and_journal_entries_name_fields_as_the_spec_does(
     }
     assert "apply_always" not in plan.out + journal.read_text()
     assert "first_name" not in plan.out + journal.read_text()
+
+
+def test_a_locked_journal_refuses_a_second_holder_until_released(tmp_path: Path) -> None:
+    path = str(tmp_path / "j.jsonl")
+    first, second = Journal(path), Journal(path)
+    with first:
+        with pytest.raises(JournalError, match="is in use by another run"):
+            second.lock()
+        first.record({"email": "a@example.com", "status": "failed"})
+    second.lock()  # released by the first's end
+    second.close()
+    with pytest.raises(JournalError, match="closed"):
+        first.record({"email": "b@example.com", "status": "failed"})
+    assert (tmp_path / "j.jsonl").read_text().count("\n") == 1
