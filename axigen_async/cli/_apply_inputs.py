@@ -16,6 +16,7 @@ account's apply creates only what is still missing.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -25,6 +26,9 @@ from axigen_async.cli._accounts import unique_accounts
 from axigen_async.cli._apply_summary import ApplySummary
 from axigen_async.cli._journal import DONE, FAILED, Recorded
 from axigen_async.cli._stop import StopControl
+
+#: Rows counted after a stop between two turns given to the event loop.
+_YIELD_EVERY = 1000
 
 
 class Selection:
@@ -67,6 +71,8 @@ class Selection:
                 continue
             if self.control.stopping:
                 self.summary.not_attempted += 1
+                if self.summary.not_attempted % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # counting a long rest: let calls in flight run
                 continue
             due = self._due(recorded)
             if due > self.clock():

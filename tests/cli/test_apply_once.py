@@ -212,6 +212,7 @@ async def test_a_stop_with_creates_held_journals_them_unknown_and_an_at_once_res
     assert process.returncode == status, out + err
     assert out.startswith("Accounts: ")  # the summary, before the stop's line
     assert f"Stopped by {name}" in out
+    assert f"; {count} rows in all" in out  # not started or in flight: every row counted
     assert unknown_at_stop, "no create was still in flight after the grace"
     assert all(
         entry["write"] == f"signature.create {NAME}"
