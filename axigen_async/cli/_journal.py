@@ -21,16 +21,30 @@ happened). Journals of versions before the header are refused with a message.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
+import sys
 import threading
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
 import attrs
+
+if sys.platform == "win32":
+
+    def _lock_now(fd: int) -> None:
+        # No flock here: rather no journal than two runs writing twice through one.
+        raise NotImplementedError
+
+else:
+    import fcntl
+
+    def _lock_now(fd: int) -> None:
+        """Lock ``fd`` exclusively, or raise OSError at once if another holds it."""
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
 
 DONE = "done"
 FAILED = "failed"
@@ -246,7 +260,10 @@ class Journal:
         except OSError as error:
             raise JournalError(f"{self.path}: {error.strerror}") from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_now(fd)
+        except NotImplementedError:
+            os.close(fd)
+            raise JournalError(f"{self.path}: cannot lock a journal on this platform") from None
         except OSError:
             os.close(fd)
             raise JournalError(
