@@ -11,8 +11,8 @@ Exit status:
 - audit: 0 every account audited, 1 some account failed or was not attempted (the
   run stopped starting accounts: the server looked down, or too many logins failed
   in a row), or the report could not be written midway.
-- apply: 0 every account converged or nothing to do, 1 some account failed,
-  3 some account needs review and none failed.
+- apply: 0 every account converged or nothing to do, 1 some account failed or was
+  not attempted, 3 some account needs review and none failed, 143 stopped by SIGTERM.
 - every command: 2 usage error (before anything is sent: a bad flag, a missing or
   malformed input, an output that is one of the inputs; or a malformed ACCOUNTS row
   found midway, after the accounts before it), 130 interrupted (Ctrl-C).

@@ -12,7 +12,7 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -270,3 +270,23 @@ def _built(email: str, password: str, token: str) -> BulkAccount | None:
         return BulkAccount.basic(email, password) if password else BulkAccount.bearer(email, token)
     except ValueError:
         return None
+
+
+def unique_accounts(
+    accounts: Iterable[BulkAccount], on_repeat: Callable[[BulkAccount], object]
+) -> Iterator[BulkAccount]:
+    """The rows of ``accounts`` whose lower-cased address was not seen before.
+
+    A repeated address (an exact copy, or one differing only in letter case) is given
+    to ``on_repeat`` and not yielded, so no mailbox is worked on twice in one run and
+    no two operations on one address overlap. Keeps one set of addresses: fine for
+    ``apply``, whose inputs are provisioning lists, not the audit's unbounded streams.
+    """
+    seen: set[str] = set()
+    for item in accounts:
+        key = item.email.lower()
+        if key in seen:
+            on_repeat(item)
+            continue
+        seen.add(key)
+        yield item

@@ -3,16 +3,21 @@
 Responsibility: for one account's session and its wanted settings, compute the
 changes (vacation merged over the current one, signatures ensured by name, contact
 info merged over the current one, temporary aliases created up to a minimum within
-the account's limit) and, unless it is a dry run, make exactly those.
+the account's limit) and, unless it is a dry run, make exactly those; announce each
+create (``before_write``, which journals it durably) before it is sent, and keep it as
+the write in flight until answered, so a stopped or killed run knows it.
 Must not: re-send a create (the library never does), create anything after a create
 whose outcome is unknown, write a signature whose name is ambiguous (present more
 than once), delete a temporary alias, or send a create the account's restrictions
-refuse.
+refuse (that is a restriction, reported, not a conflict needing review).
+
+Changed fields are named as in the SPEC (``applyAlways``, ``firstName``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import attrs
@@ -20,7 +25,8 @@ import attrs
 from axigen_async import AccountSession
 from axigen_async.api import account
 from axigen_async.bulk import is_connect_error
-from axigen_async.cli._spec import AccountSpec, Spec
+from axigen_async.cli._spec import CONTACT_FIELDS, VACATION_FIELDS, AccountSpec, Spec
+from axigen_async.cli._stop import StopControl, StoppedBySignal
 from axigen_async.models.account import (
     AccountInfo,
     NewSignature,
@@ -51,16 +57,53 @@ class ApplyResult:
     """What was done to one account (or would be, in a dry run)."""
 
     changes: tuple[Change, ...] = ()
+    #: What needs a human (a signature name present twice): the account needs review.
     conflicts: tuple[str, ...] = ()
+    #: What the account's restrictions refuse: reported, but nothing to review.
+    restricted: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class InFlight:
+    """A create sent (or about to be) and not yet answered; ``sent_at`` is POSIX time."""
+
+    change: Change
+    sent_at: float
+
+
+#: Called with the account's address and a create before it is sent; returns once the
+#: intent is durable.
+BeforeWrite = Callable[[str, InFlight], Awaitable[None]]
+
+#: Model field -> the SPEC's (the documentation's) field name.
+_SPEC_NAMES: Mapping[str, str] = {
+    **{model: wire for wire, (model, _check) in VACATION_FIELDS.items()},
+    **{model: wire for wire, model in CONTACT_FIELDS.items()},
+}
 
 
 class PartialApplyError(Exception):
-    """An account failed part-way; ``changes`` were made before ``error``."""
+    """An account failed part-way; ``changes`` were made before ``error``.
 
-    def __init__(self, error: Exception, changes: tuple[Change, ...]) -> None:
+    ``in_flight`` is the create that was sent and not answered, if any.
+    """
+
+    def __init__(
+        self, error: Exception, changes: tuple[Change, ...], in_flight: InFlight | None = None
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.changes = changes
+        self.in_flight = in_flight
+
+
+class Interrupted(Exception):
+    """The run was stopped by a signal before or while this account ran."""
+
+    def __init__(self, changes: tuple[Change, ...], in_flight: InFlight | None) -> None:
+        super().__init__("stopped by a signal")
+        self.changes = changes
+        self.in_flight = in_flight
 
 
 def is_server_down(error: BaseException) -> bool:
@@ -72,20 +115,34 @@ def is_server_down(error: BaseException) -> bool:
 
 
 def _changed_fields(current: object, target: object, names: list[str]) -> str:
-    return ", ".join(
-        name for name in sorted(names) if getattr(current, name) != getattr(target, name)
-    )
+    changed = [name for name in names if getattr(current, name) != getattr(target, name)]
+    return ", ".join(sorted(_SPEC_NAMES.get(name, name) for name in changed))
 
 
 class _Applier:
     """One account's run: the writes it made so far, for a partial failure's report."""
 
-    def __init__(self, session: AccountSession, wanted: AccountSpec, dry_run: bool) -> None:
+    def __init__(
+        self,
+        session: AccountSession,
+        wanted: AccountSpec,
+        dry_run: bool,
+        before_write: BeforeWrite | None = None,
+    ) -> None:
         self.session = session
         self.wanted = wanted
         self.dry_run = dry_run
+        self.before_write = before_write
         self.made: list[Change] = []
         self.conflicts: list[str] = []
+        self.restricted: list[str] = []
+        self.in_flight: InFlight | None = None
+
+    async def _announce(self, change: Change) -> None:
+        """Make the create about to be sent known (durably) before it is sent."""
+        self.in_flight = InFlight(change, time.time())
+        if self.before_write is not None:
+            await self.before_write(self.session.label, self.in_flight)
 
     async def run(self) -> ApplyResult:
         if self.wanted.vacation is not None:
@@ -96,7 +153,7 @@ class _Applier:
             await self._contact(self.wanted.contact)
         if self.wanted.temporary_aliases_minimum is not None:
             await self._temporary_aliases(self.wanted.temporary_aliases_minimum)
-        return ApplyResult(tuple(self.made), tuple(self.conflicts))
+        return ApplyResult(tuple(self.made), tuple(self.conflicts), tuple(self.restricted))
 
     async def _vacation(self, fields: dict[str, Any] | Any) -> None:
         current = await account.get_vacation(self.session)
@@ -116,9 +173,12 @@ class _Applier:
                     f"signature {signature.name!r} exists {len(matches)} times; left untouched"
                 )
             elif not matches:
+                change = Change("signature.create", signature.name)
                 if not self.dry_run:
+                    await self._announce(change)
                     await account.create_signature(self.session, signature)
-                self.made.append(Change("signature.create", signature.name))
+                    self.in_flight = None
+                self.made.append(change)
             else:
                 await self._update_signature(matches[0], signature)
 
@@ -153,7 +213,7 @@ class _Applier:
             return
         refusal = _temporary_alias_refusal(await account.get_info(self.session), minimum, present)
         if refusal is not None:
-            self.conflicts.append(refusal)
+            self.restricted.append(refusal)
             return
         # One at a time: an AmbiguousWriteError (or any failure) ends the account
         # there, so nothing is created after a create whose outcome is unknown.
@@ -161,7 +221,9 @@ class _Applier:
             if self.dry_run:
                 detail = f"{number} of {missing}"
             else:
+                await self._announce(Change("temporaryAlias.create", f"{number} of {missing}"))
                 detail = (await account.create_temporary_alias(self.session)).email_address
+                self.in_flight = None
             self.made.append(Change("temporaryAlias.create", detail))
 
 
@@ -178,18 +240,30 @@ def _temporary_alias_refusal(info: AccountInfo, minimum: int, present: int) -> s
 
 
 def make_operation(
-    spec: Spec, *, dry_run: bool
+    spec: Spec,
+    *,
+    dry_run: bool,
+    before_write: BeforeWrite | None = None,
+    control: StopControl | None = None,
 ) -> Callable[[AccountSession], Awaitable[ApplyResult]]:
     """The ``fan_out`` operation; ``fan_out`` labels each session with its email.
 
-    The operation raises :class:`PartialApplyError` wrapping the failure.
+    The operation raises :class:`PartialApplyError` wrapping the failure, and
+    :class:`Interrupted` when ``control`` is stopping before it starts or its stop
+    cancelled it.
     """
 
     async def apply_account(session: AccountSession) -> ApplyResult:
-        applier = _Applier(session, spec.for_account(session.label), dry_run)
+        if control is not None and control.stopping:
+            raise Interrupted((), None)
+        applier = _Applier(session, spec.for_account(session.label), dry_run, before_write)
         try:
-            return await applier.run()
+            if control is None:
+                return await applier.run()
+            return await control.run(applier.run())
+        except StoppedBySignal:
+            raise Interrupted(tuple(applier.made), applier.in_flight) from None
         except Exception as error:
-            raise PartialApplyError(error, tuple(applier.made)) from error
+            raise PartialApplyError(error, tuple(applier.made), applier.in_flight) from error
 
     return apply_account

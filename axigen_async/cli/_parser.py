@@ -57,8 +57,14 @@ examples:
   axigen-async apply spec.json accounts.csv --url https://mail.example.com \\
       --journal j.jsonl --resume
 
-exit status: 0 every account converged or nothing to do, 1 some account failed,
-3 some account needs review and none failed, 2 usage error, 130 interrupted.
+The journal is locked for the run (a second run on it exits 2), starts with a
+fingerprint of SPEC (--resume with another one exits 2 unless
+--allow-changed-spec), and records each create before it is sent: an account with
+a create of unknown outcome is re-read once the call's deadline has passed.
+SIGTERM or SIGINT: no new account, 2 s for those in flight, then the summary.
+
+exit status: 0 all converged or nothing to do, 1 some failed or not attempted,
+2 usage error, 3 some need review and none failed, 143/130 stopped by SIGTERM/SIGINT.
 """
 
 _DEMO_EPILOG = """\
@@ -160,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--journal", metavar="FILE", help="append each account's outcome here")
     apply.add_argument(
         "--resume", action="store_true", help="skip accounts the journal has as done"
+    )
+    apply.add_argument(
+        "--allow-changed-spec",
+        action="store_true",
+        help="with --resume: accept a journal written for another SPEC, and plan "
+        "again the accounts done under it",
     )
     _secrets(apply)
 

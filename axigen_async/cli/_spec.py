@@ -8,6 +8,10 @@ top-level ones, its signatures replace the top-level list, its temporaryAliases
 replace the top-level one.
 Must not: touch the network, or use the library's converter.
 
+Times: the API keeps vacation times to the second, so a ``startTime`` or ``endTime``
+with a fraction of a second is cut to its whole second (compared and sent so, never
+rewritten on every run), and a window shorter than one second is refused here.
+
 Naming: ``temporaryAliases`` is the name of the documentation's section and of the
 ``restrictions.temporaryAliases`` object of the account info; the documentation has
 no request field for "how many", since a create takes no body and the server picks
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -60,6 +64,10 @@ def _timestamp(value: object, where: str) -> datetime | None:
     if parsed.tzinfo is None:
         raise SpecError(f"{where}: {value!r} needs a time zone (such as Z or +02:00)")
     return parsed.astimezone(UTC)
+
+
+#: The API's resolution of vacation times.
+_SECOND = timedelta(seconds=1)
 
 
 Check = Callable[[object, str], Any]
@@ -137,6 +145,8 @@ class Spec:
     default: AccountSpec
     #: Lower-cased email -> that account's overrides.
     overrides: Mapping[str, AccountSpec]
+    #: The SPEC document as read (for the journal's fingerprint).
+    document: object = None
 
     def for_account(self, email: str) -> AccountSpec:
         override = self.overrides.get(email.lower())
@@ -184,7 +194,7 @@ def parse_spec(document: object) -> Spec:
             assert merged is not None
             _check_times(merged, f"{where}.vacation (merged over the top-level vacation)")
         overrides[email.lower()] = override
-    return Spec(default, overrides)
+    return Spec(default, overrides, document)
 
 
 def _no_unknown(document: Mapping[str, object], known: tuple[str, ...], where: str) -> None:
@@ -218,6 +228,9 @@ def _vacation(value: object, where: str) -> dict[str, Any]:
         name, check = VACATION_FIELDS[key]
         fields[name] = check(raw, f"{where}.{key}")
     _check_times(fields, where)
+    for name in ("start_time", "end_time"):
+        if fields.get(name) is not None:
+            fields[name] = fields[name].replace(microsecond=0)  # the API's resolution
     return fields
 
 
@@ -225,6 +238,11 @@ def _check_times(fields: Mapping[str, Any], where: str) -> None:
     start, end = fields.get("start_time"), fields.get("end_time")
     if start is not None and end is not None and end <= start:
         raise SpecError(f"{where}: endTime must be after startTime")
+    if start is not None and end is not None and end - start < _SECOND:
+        raise SpecError(
+            f"{where}: the window from startTime to endTime is under one second, "
+            "the API's resolution"
+        )
 
 
 def _signatures(value: object, where: str) -> tuple[NewSignature, ...]:

@@ -107,6 +107,14 @@ def build_parser(prog: str = "python -m axigen_async.testing") -> argparse.Argum
         "404, before 10.6 every security endpoint does",
     )
     parser.add_argument(
+        "--create-delay",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="hold each signature or temporary alias create this long before it takes "
+        "effect and is answered; it takes effect even if the client went away (default 0)",
+    )
+    parser.add_argument(
         "--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain) file"
     )
     parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
@@ -133,6 +141,7 @@ async def serve(args: argparse.Namespace) -> None:
     fake.add_seeded_accounts(
         args.accounts, password=args.password, seed=args.seed, domain=args.domain
     )
+    fake.create_delay = args.create_delay
     if args.chaos:
         fake.faults.chaos(seed=args.fault_seed, slow_seconds=args.slow_seconds)
     elif args.fault_rate > 0:

@@ -39,6 +39,14 @@ _UNAUTHORIZED: Final = "unauthorized"
 _FIRST_SWEEP: Final = 10_000
 _LOGIN_ROUTE: Final = "/api/v1/login"
 _UNMATCHED: Final = "<unmatched>"
+#: The paths whose POST ``create_delay`` holds: creates whose repetition would duplicate.
+_CREATE_PATHS: Final = frozenset({"/api/v1/account/signatures", "/api/v1/account/temporaryaliases"})
+
+
+def _is_create(request: web.Request) -> bool:
+    return request.method == "POST" and request.path.rstrip("/") in _CREATE_PATHS
+
+
 _AUTH_CACHE_LIMIT: Final = 10_000
 # aiohttp's own answers to some statuses, given the API's error codes.
 _HTTP_ERROR_CODES: Final = {404: "notFound", 405: "methodNotAllowed", 413: "requestTooLarge"}
@@ -93,6 +101,10 @@ class FakeAxigen(AccountPagesMixin):
         self.clock = clock
         self.wall_clock = wall_clock
         self.faults = FaultPlan()
+        #: Seconds each create (signature, temporary alias) waits, once its session is
+        #: checked and its body read, before it takes effect and is answered; it takes
+        #: effect even if the client went away or its session ended meanwhile.
+        self.create_delay = 0.0
         self.logins: Counter[str] = Counter()
         self.login_failures: Counter[str] = Counter()
         self.route_counts: Counter[str] = Counter()
@@ -362,6 +374,10 @@ class FakeAxigen(AccountPagesMixin):
     def _authenticated(self, handler: Handler) -> Callable[[web.Request], Any]:
         async def authenticated(request: web.Request) -> web.StreamResponse:
             account = self._check_session(request)
+            if self.create_delay > 0 and _is_create(request):
+                # Accepted now, in effect later: even if the session or client is gone.
+                await request.read()
+                await asyncio.sleep(self.create_delay)
             return await handler(request, account)
 
         return authenticated

@@ -10,12 +10,15 @@ An account may only fail in one of the ways the plan makes final:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from axigen_async import RetryPolicy
+from axigen_async import AccountSession, AxigenClient, RetryPolicy
+from axigen_async.api import account
+from axigen_async.bulk import BulkAccount, fan_out
 from axigen_async.testing import InjectedFault
+from tests.cli.helpers import InstantSleep
 
 #: The SPEC the chaos tests apply: every kind of write, creates included.
 APPLY_SPEC: dict[str, Any] = {
@@ -77,3 +80,51 @@ def explained(error: Mapping[str, object], faults: list[InjectedFault]) -> bool:
     if kind == "AuthenticationError":  # its session ended at every attempt left
         return attempts == ATTEMPTS + 1
     return False
+
+
+#: What apply may change on one account, without the ids and addresses the server picks.
+State = tuple[object, ...]
+#: Rounds of reading back the accounts whose read failed under chaos.
+READ_ROUNDS = 10
+
+
+async def read_state(session: AccountSession) -> State:
+    """One account's :data:`State`."""
+    vacation = await account.get_vacation(session)
+    contact = await account.get_contact_info(session)
+    signatures = []
+    for summary in await account.list_signatures(session):
+        signature = await account.get_signature(session, summary.id)
+        signatures.append((signature.name, str(signature.type), signature.body))
+    aliases = len(await account.list_temporary_aliases(session))
+    return vacation, contact, tuple(sorted(signatures)), aliases
+
+
+async def server_state(url: str, emails: list[str], password: str) -> dict[str, State]:
+    """Every account's state, read again (in a bounded number of rounds) where chaos won."""
+    states: dict[str, State] = {}
+    async with AxigenClient(url, sleep=InstantSleep()) as client:
+        for _ in range(READ_ROUNDS):
+            left = [BulkAccount.basic(email, password) for email in emails if email not in states]
+            if not left:
+                break
+            async with fan_out(client, left, read_state, concurrency=20) as results:
+                async for result in results:
+                    if result.ok:
+                        assert result.value is not None
+                        states[result.account.email] = result.value
+    assert sorted(states) == sorted(emails)
+    return states
+
+
+def assert_no_duplicates(state: State, email: str) -> None:
+    """No signature of the SPEC twice, and no more temporary aliases than it asks for.
+
+    Seeded accounts start with at most two temporary aliases; the SPEC asks for two.
+    """
+    _vacation, _contact, signatures, aliases = state
+    assert isinstance(signatures, tuple)
+    assert isinstance(aliases, int)
+    names = Counter(name for name, _type, _body in signatures)
+    assert names["Chaos"] <= 1 and names["Plain"] <= 1, email  # noqa: PT018
+    assert aliases <= 2, email

@@ -63,3 +63,31 @@ def assert_no_secrets(texts: Iterable[str], secrets: Iterable[str]) -> None:
     for secret in secrets:
         for blob in blobs:
             assert secret not in blob
+
+
+def journal_header(spec: object) -> str:
+    """The header line an apply journal for ``spec`` (the document) starts with."""
+    from axigen_async.cli._journal import FORMAT_VERSION, HEADER_KEY, fingerprint
+
+    value = fingerprint({"spec": spec, "options": {}})
+    return json.dumps({HEADER_KEY: FORMAT_VERSION, "command": "apply", "fingerprint": value}) + "\n"
+
+
+def journal_entries(path: Path, *statuses: str) -> list[dict[str, Any]]:
+    """The account entries of an apply journal (no header), of ``statuses`` if given."""
+    entries = [entry for entry in read_jsonl(path) if "email" in entry]
+    return [entry for entry in entries if not statuses or entry["status"] in statuses]
+
+
+def final_statuses(path: Path, only: Iterable[str] = ()) -> dict[str, str]:
+    """Each address's last outcome in an apply journal (pending and duplicate rows left out).
+
+    With ``only``, just the addresses whose last outcome is one of those.
+    """
+    last = {
+        entry["email"]: entry["status"]
+        for entry in journal_entries(path, "done", "failed", "unknown")
+        if entry.get("email")
+    }
+    wanted = set(only)
+    return {email: status for email, status in last.items() if not wanted or status in wanted}

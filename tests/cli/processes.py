@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.cli.helpers import read_jsonl
+from tests.cli.helpers import final_statuses
 
 CLI = [sys.executable, "-m", "axigen_async.cli"]
 FAKE_SERVER = [sys.executable, "-m", "axigen_async.testing", "--port", "0"]
@@ -62,7 +62,7 @@ def run_and_kill(command: list[str], journal: Path, *, after_lines: int) -> set[
         assert lines(journal) >= after_lines
     finally:
         stop(process)
-    return {entry["email"] for entry in read_jsonl(journal) if entry["status"] == "done"}
+    return set(final_statuses(journal, {"done"}))
 
 
 @contextmanager
@@ -78,3 +78,11 @@ def fake_server(*options: str) -> Iterator[str]:
         stop(process, signal.SIGTERM)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def spawn(command: list[str], *, capture: bool = True) -> subprocess.Popen[str]:
+    """Start ``command`` with its output captured (or discarded); the caller stops it."""
+    where = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, stdout=where, stderr=where, text=True
+    )

@@ -12,7 +12,8 @@ from axigen_async.testing import FakeAxigen, FakeContactInfo, FakeSignature
 from tests.cli.helpers import (
     InstantSleep,
     assert_no_secrets,
-    read_jsonl,
+    journal_entries,
+    journal_header,
     run_cli,
     secret_forms,
     write_csv,
@@ -175,14 +176,14 @@ async def test_duplicate_signature_name_is_a_conflict_left_untouched(
 
     run = await run_cli(_apply_args(fake_axigen, tmp_path))
 
-    assert run.code == 1
+    assert run.code == 3  # needs review, nothing failed
     assert "1 need review" in run.out
     assert "'Corp' exists 2 times" in run.out
     assert _writes(fake_axigen) == dict.fromkeys(WRITE_ROUTES, 0)
     assert {s.body for s in signatures.values()} == {"one", "two"}
 
 
-async def test_ambiguous_create_is_journaled_unknown_and_not_resent(
+async def test_ambiguous_create_is_journaled_unknown_and_re_listed_not_resent_on_resume(
     fake_axigen: FakeAxigen, tmp_path: Path
 ) -> None:
     _setup(fake_axigen, tmp_path, {"signatures": SPEC["signatures"]}, count=1)
@@ -190,29 +191,29 @@ async def test_ambiguous_create_is_journaled_unknown_and_not_resent(
     # The create runs but its answer is lost, and the lookup that could resolve it fails.
     fake_axigen.faults.reset_next("POST /api/v1/account/signatures")
     fake_axigen.faults.fail_next("GET /api/v1/account/signatures/{id}", 500, count=20)
+    # A short per-call deadline: the resume re-reads the account once it has passed.
+    timeout = ("--journal", str(journal), "--timeout", "1")
 
     sleep = InstantSleep()
 
     first = await run_cli(
-        _apply_args(fake_axigen, tmp_path, "--journal", str(journal)),
-        client_options={"sleep": sleep},
+        _apply_args(fake_axigen, tmp_path, *timeout), client_options={"sleep": sleep}
     )
     fake_axigen.faults.clear()
     creates = fake_axigen.route_counts["POST /api/v1/account/signatures"]
-    resumed = await run_cli(
-        _apply_args(fake_axigen, tmp_path, "--journal", str(journal), "--resume")
-    )
+    resumed = await run_cli(_apply_args(fake_axigen, tmp_path, *timeout, "--resume"))
 
-    assert first.code == 1
-    assert [(e["email"], e["status"]) for e in read_jsonl(journal)] == [
-        ("p1@example.com", "unknown")
-    ]
-    assert read_jsonl(journal)[0]["error"]["kind"] == "AmbiguousWriteError"
-    assert resumed.code == 1
-    assert "p1@example.com" in resumed.out
-    assert "1 need review" in resumed.out
-    assert fake_axigen.route_counts["POST /api/v1/account/signatures"] == creates
-    assert len(read_jsonl(journal)) == 1
+    assert first.code == 3  # needs review, nothing failed
+    pending, unknown, done = journal_entries(journal)
+    assert (pending["status"], pending["write"]) == ("pending", "signature.create Corp")
+    assert (unknown["email"], unknown["status"]) == ("p1@example.com", "unknown")
+    assert unknown["error"]["kind"] == "AmbiguousWriteError"
+    assert resumed.code == 0, resumed.out
+    assert "signature.create Corp (unknown): re-listed: it had taken effect" in resumed.out
+    assert fake_axigen.route_counts["POST /api/v1/account/signatures"] == creates == 1
+    assert [s.name for s in fake_axigen.account("p1@example.com").signatures.values()] == ["Corp"]
+    assert done["status"] == "done"
+    assert done["after"]["found"].startswith("re-listed: it had taken effect")
     assert sleep.delays  # the lookup's retries waited on the injected sleep
 
 
@@ -222,7 +223,8 @@ async def test_resume_skips_done_and_reruns_the_rest(
     emails = _setup(fake_axigen, tmp_path, SPEC, count=3)
     journal = tmp_path / "j.jsonl"
     journal.write_text(
-        json.dumps({"email": emails[0], "status": "done", "changes": []})
+        journal_header(SPEC)
+        + json.dumps({"email": emails[0], "status": "done", "changes": []})
         + "\n"
         + json.dumps({"email": emails[1], "status": "failed", "changes": []})
         + "\n"
@@ -235,8 +237,8 @@ async def test_resume_skips_done_and_reruns_the_rest(
     assert "2 changed" in run.out
     assert "1 skipped" in run.out
     assert fake_axigen.account(emails[0]).signatures == {}
-    entries = [json.loads(line) for line in journal.read_text().splitlines()[2:]]
-    assert sorted(e["email"] for e in entries) == sorted(emails[1:])
+    entries = [json.loads(line) for line in journal.read_text().splitlines()[3:]]
+    assert sorted(e["email"] for e in entries if e["status"] == "done") == sorted(emails[1:])
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,13 @@ import pytest
 
 from axigen_async.cli._journal import Journal, complete_length, read_journal
 from axigen_async.testing import FakeAxigen
-from tests.cli.helpers import InstantSleep, read_jsonl, run_cli, write_csv
+from tests.cli.helpers import (
+    InstantSleep,
+    journal_entries,
+    journal_header,
+    run_cli,
+    write_csv,
+)
 
 PASSWORD = "Resume-pw-31"
 SPEC: dict[str, Any] = {
@@ -35,7 +41,7 @@ def _args(url: str, tmp_path: Path, *extra: str) -> list[str]:
 
 
 def _last_statuses(journal: Path) -> dict[str, str]:
-    return {entry["email"]: entry["status"] for entry in read_jsonl(journal)}
+    return {entry["email"]: entry["status"] for entry in journal_entries(journal)}
 
 
 async def test_server_down_stops_once_and_resume_runs_the_accounts_not_attempted(
@@ -52,7 +58,7 @@ async def test_server_down_stops_once_and_resume_runs_the_accounts_not_attempted
 
     assert run.code == 1
     assert (run.out + run.err).count("stopped starting accounts") == 1
-    entries = read_jsonl(journal)
+    entries = journal_entries(journal)
     assert 0 < len(entries) < 60
     assert {entry["status"] for entry in entries} == {"failed"}
     # One FAILED line per account attempted; none for those never started.
@@ -79,7 +85,8 @@ async def test_a_torn_journal_line_is_cut_off_so_every_later_resume_reads_it(
         "conflicts": [],
         "error": None,
     }
-    journal.write_text(json.dumps(done) + "\n" + '{"email": "r2@exa')  # cut by a kill
+    header = journal_header(SPEC)
+    journal.write_text(header + json.dumps(done) + "\n" + '{"email": "r2@exa')  # cut by a kill
 
     first = await run_cli(_args(fake_axigen.url, tmp_path, "--journal", str(journal), "--resume"))
     second = await run_cli(_args(fake_axigen.url, tmp_path, "--journal", str(journal), "--resume"))
@@ -89,6 +96,7 @@ async def test_a_torn_journal_line_is_cut_off_so_every_later_resume_reads_it(
     assert "3 skipped" in second.out
     lines = journal.read_text().splitlines()
     assert all(json.loads(line) for line in lines)
+    assert lines[0] == header.strip()
     assert _last_statuses(journal) == dict.fromkeys(emails, "done")
 
 
@@ -116,16 +124,17 @@ async def test_resume_lists_accounts_done_with_conflicts_again_without_rerunning
     journal = tmp_path / "j.jsonl"
     conflict = "signature 'Corp' exists 2 times; left untouched"
     entry = {"email": emails[0], "status": "done", "changes": [], "conflicts": [conflict]}
-    journal.write_text(json.dumps(entry) + "\n")
+    journal.write_text(journal_header(SPEC) + json.dumps(entry) + "\n")
 
     run = await run_cli(_args(fake_axigen.url, tmp_path, "--journal", str(journal), "--resume"))
 
-    assert run.code == 1
+    assert run.code == 3
+    # In one bucket only: it needs review, so it is not also counted as skipped.
     assert "1 need review" in run.out
-    assert "1 skipped" in run.out
+    assert "0 skipped" in run.out
     assert f"{emails[0]}: done with conflicts in the journal ({conflict})" in run.out
     assert sum(fake_axigen.route_counts.values()) == 0
-    assert read_journal(str(journal))[emails[0]].conflicts == (conflict,)
+    assert read_journal(str(journal)).records[emails[0]].conflicts == (conflict,)
 
 
 async def test_journal_lines_are_made_durable_off_the_event_loop(
@@ -150,5 +159,6 @@ async def test_journal_lines_are_made_durable_off_the_event_loop(
     run = await run_cli(_args(fake_axigen.url, tmp_path, "--journal", str(journal)))
 
     assert run.code == 0
-    assert where == ["thread"] * 3
-    assert len(read_jsonl(journal)) == 3
+    # The header, each create before it is sent, then each account's outcome.
+    assert where == ["thread"] * 7
+    assert len(journal_entries(journal, "done")) == 3

@@ -77,7 +77,9 @@ async def test_apply_killed_then_resumed_creates_each_signature_once(
     )
     journal = tmp_path / "j.jsonl"
     base = [*CLI, "apply", str(spec), str(accounts), "--url", standalone_fake, "-q"]
-    base += ["--journal", str(journal), "--concurrency", "2"]
+    # --timeout: the resume re-reads an account whose create the kill left unanswered
+    # once that call's deadline has passed, so keep it short.
+    base += ["--journal", str(journal), "--concurrency", "2", "--timeout", "3"]
 
     done_before = run_and_kill(base, journal, after_lines=20)
     assert len(done_before) < 200
@@ -86,7 +88,8 @@ async def test_apply_killed_then_resumed_creates_each_signature_once(
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"{len(done_before)} skipped" in second.stdout
-    statuses = Counter((e["email"], e["status"]) for e in read_jsonl(journal))
+    outcomes = [e for e in read_jsonl(journal) if e.get("status") in ("done", "failed", "unknown")]
+    statuses = Counter((e["email"], e["status"]) for e in outcomes)
     assert {email for email, _ in statuses} == set(emails)
     assert all(count == 1 for count in statuses.values())
     assert {status for _, status in statuses} == {"done"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from axigen_async.testing import FakeAxigen
-from tests.cli.helpers import Run, read_jsonl, run_cli
+from tests.cli.helpers import Run, journal_entries, read_jsonl, run_cli
 
 RIGHT = "Right-pw-77"
 WRONG = "Wrong-pw-78"
@@ -121,7 +121,7 @@ async def test_apply_stops_too_and_does_not_journal_the_accounts_not_started(
 
     assert run.code == 1
     assert _failed_logins(fake_axigen) == 4
-    assert sorted(entry["email"] for entry in read_jsonl(journal)) == sorted(emails[:4])
+    assert sorted(entry["email"] for entry in journal_entries(journal)) == sorted(emails[:4])
     stopped = [line for line in run.out.splitlines() if line.startswith("Stopped:")]
     assert len(stopped) == 1
     assert "4 accounts in a row failed to log in" in stopped[0]

@@ -173,7 +173,7 @@ async def test_the_fake_server_help_shows_the_default_password() -> None:
     ("command", "statuses"),
     [
         ("audit", "exit status: 0 every account audited, 1 some account failed or was not"),
-        ("apply", "1 some account failed, 3 some account needs review and none failed, 2 usage"),
+        ("apply", "1 some failed or not attempted, 2 usage error, 3 some need review"),
     ],
 )
 async def test_each_command_help_gives_its_exit_statuses(command: str, statuses: str) -> None:
