@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 
-from axigen_async import AxigenClient, BasicAuth, _json
+from axigen_async import AxigenClient, BasicAuth, _codec
 from axigen_async.api import account
 from benchmarks._fake_process import FakeServerProcess
 
@@ -96,7 +96,7 @@ async def run(url: str, requests: int, concurrency: int, rounds: int, slices: in
 
     ratios = [library / raw for raw, library in zip(raw_us, library_us, strict=True)]
     raw, library = statistics.median(raw_us), statistics.median(library_us)
-    print(f"JSON backend of the library: {_json.BACKEND}")
+    print(f"JSON backend of the library: {_codec.BACKEND}")
     print(
         f"requests per side and round: {per_slice * slices} in {slices} slices,"
         f" concurrency: {concurrency}, rounds: {rounds}"

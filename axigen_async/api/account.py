@@ -17,9 +17,9 @@ from typing import Final
 
 import attrs
 
+from axigen_async._codec import json_request, structure, structure_list, to_wire
 from axigen_async._session import AccountSession
 from axigen_async._wire import ApiRequest, RetryClass, api_path, encode_multipart
-from axigen_async.api._codec import json_request, structure, structure_list, to_wire
 from axigen_async.exceptions import AmbiguousWriteError, AxigenError
 from axigen_async.models.account import (
     AccountInfo,
@@ -286,14 +286,15 @@ async def create_signature(session: AccountSession, signature: NewSignature) -> 
     # The create and the lookup that may follow it share one deadline.
     deadline = session.new_deadline()
     try:
+        # A 2xx whose body cannot be read is ambiguous too: decoded inside the try.
         raw = await session.request(request, deadline=deadline)
+        return structure(request, raw, SignatureSummary)
     except AmbiguousWriteError:
         found = await _find_created_signature(session, signature, deadline)
         if found is None:
             raise
         logger.info("create_signature: the unknown outcome resolved to signature %s", found.id)
         return found
-    return structure(request, raw, SignatureSummary)
 
 
 async def _find_created_signature(
