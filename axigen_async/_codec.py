@@ -171,9 +171,14 @@ def _is_tuple_of_enum(kind: Any) -> bool:
 
 def _tuple_of_enum_hook(kind: Any) -> Callable[[object, Any], tuple[OpenEnum, ...]]:
     member_type: type[OpenEnum] = typing.get_args(kind)[0]
+    members = member_type._value2member_map_
+    listed = frozenset(members)
 
     def structure(value: object, _: Any) -> tuple[OpenEnum, ...]:
-        # One comprehension rather than cattrs' per-item dispatch (2FA methods and the like).
+        # Lists of listed values (2FA methods and the like) are mapped in C; cattrs'
+        # generic path would dispatch per item.
+        if value.__class__ is list and listed.issuperset(value):
+            return tuple(map(members.__getitem__, value))  # type: ignore[arg-type]
         if not isinstance(value, list | tuple):
             raise TypeError("expected an array")
         return tuple([_strict_str(item, member_type) for item in value])  # type: ignore[misc]
