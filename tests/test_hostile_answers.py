@@ -324,6 +324,31 @@ async def test_no_decoding_error_nor_its_chain_holds_an_echoed_secret(
         assert secret not in text
 
 
+async def test_an_ambiguous_create_from_an_unreadable_body_holds_no_echoed_secret(
+    sleeps: Sleeps,
+) -> None:
+    issued: list[str] = []
+
+    def session_id() -> str:
+        issued.append(f"sess-{len(issued)}-Zq81")
+        return issued[-1]
+
+    async with FakeAxigen(session_ids=session_id) as fake:
+        fake.add_account(EMAIL, PASSWORD)
+        basic = "Basic " + base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
+        async with AxigenClient(fake.url, sleep=sleeps) as client:
+            async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+                await account.get_info(s)
+                page = f"<html>you sent {basic} on {issued[0]}</html>"
+                fake.faults.answer_next(CREATE_ALIAS, body=page, content_type="text/html")
+                with pytest.raises(AmbiguousWriteError) as caught:
+                    await account.create_temporary_alias(s)
+    assert "<redacted>" in caught.value.body_excerpt
+    text = _formatted_chain(caught.value)
+    for secret in (basic, basic.split()[1], PASSWORD, issued[0]):
+        assert secret not in text
+
+
 async def test_a_huge_answer_of_bad_items_is_explained_in_a_bounded_number_of_lines(
     fake_axigen: FakeAxigen, session: AccountSession
 ) -> None:
