@@ -160,13 +160,8 @@ def _strict_str(value: object, cls: type[str]) -> str:
 
 def _is_tuple_of_enum(kind: Any) -> bool:
     args = typing.get_args(kind)
-    return (
-        typing.get_origin(kind) is tuple
-        and len(args) == 2
-        and args[1] is Ellipsis
-        and isinstance(args[0], type)
-        and issubclass(args[0], OpenEnum)
-    )
+    homogeneous = typing.get_origin(kind) is tuple and args[1:] == (Ellipsis,)
+    return homogeneous and isinstance(args[0], type) and issubclass(args[0], OpenEnum)
 
 
 def _tuple_of_enum_hook(kind: Any) -> Callable[[object, Any], tuple[OpenEnum, ...]]:
