@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import traceback
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -32,7 +33,8 @@ from axigen_async import (
 )
 from axigen_async.api import account
 from axigen_async.exceptions import BODY_EXCERPT_LIMIT
-from axigen_async.testing import FakeAccount, FakeAxigen
+from axigen_async.models.account import NewSignature, SignatureSummary, SignatureType
+from axigen_async.testing import FakeAccount, FakeAxigen, FakeSignature
 from tests.conftest import EMAIL, PASSWORD, Sleeps
 
 INFO = "GET /api/v1/account/info"
@@ -255,6 +257,147 @@ async def test_an_excerpt_never_shows_what_a_hostile_answer_echoes(sleeps: Sleep
     assert error.body_excerpt == (f"you sent <redacted> and <redacted> on <redacted> (u:{EMAIL})")
     for secret in (basic, PASSWORD, issued[0]):
         assert secret not in str(error) + repr(error) + error.body_excerpt
+
+
+def _formatted_chain(error: BaseException) -> str:
+    """Everything a logger could print: the error, its chain, tracebacks, reprs."""
+    text = "".join(traceback.format_exception(error))
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        text += f"\n{current!r} {current!s} {current.args!r}"
+        pending += [current.__cause__, current.__context__]
+    return text
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "accountName",  # a str field given an object
+        "totalQuota",  # an int field given the secret itself
+        "restrictions",  # a nested object given the secret
+        "restrictions.passwordPolicy.expiration.date",  # a timestamp field
+        "restrictions.securityPolicy.twoFactorAuthPolicy.methods",  # an array of enums
+    ],
+)
+async def test_no_decoding_error_nor_its_chain_holds_an_echoed_secret(
+    sleeps: Sleeps, field: str
+) -> None:
+    issued: list[str] = []
+
+    def session_id() -> str:
+        issued.append(f"sess-{len(issued)}-Zq81")
+        return issued[-1]
+
+    async with FakeAxigen(session_ids=session_id) as fake:
+        fake.add_account(EMAIL, PASSWORD)
+        basic = "Basic " + base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
+        async with AxigenClient(fake.url, sleep=sleeps) as client:
+            async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+                await account.get_info(s)
+                echoed: object = {"auth": basic, "sid": issued[0]}
+                if field != "accountName":
+                    echoed = f"{basic} {issued[0]}"
+                if field.endswith("methods"):
+                    echoed = [basic, issued[0], 5]
+                document: dict[str, object] = {
+                    "accountName": "jane",
+                    "domainName": "example.com",
+                    "folderContainerId": "1",
+                }
+                node = document
+                *parents, leaf = field.split(".")
+                for parent in parents:
+                    node = node.setdefault(parent, {})  # type: ignore[assignment]
+                node[leaf] = echoed
+                fake.faults.answer_next(INFO, body=document)
+                with pytest.raises(ResponseValidationError) as caught:
+                    await account.get_info(s)
+    assert caught.value.errors, caught.value
+    assert any(field.rsplit(".", 1)[-1] in line for line in caught.value.errors)
+    text = _formatted_chain(caught.value)
+    for secret in (basic, basic.split()[1], PASSWORD, issued[0]):
+        assert secret not in text
+
+
+async def test_an_ambiguous_create_from_an_unreadable_body_holds_no_echoed_secret(
+    sleeps: Sleeps,
+) -> None:
+    issued: list[str] = []
+
+    def session_id() -> str:
+        issued.append(f"sess-{len(issued)}-Zq81")
+        return issued[-1]
+
+    async with FakeAxigen(session_ids=session_id) as fake:
+        fake.add_account(EMAIL, PASSWORD)
+        basic = "Basic " + base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
+        async with AxigenClient(fake.url, sleep=sleeps) as client:
+            async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
+                await account.get_info(s)
+                page = f"<html>you sent {basic} on {issued[0]}</html>"
+                fake.faults.answer_next(CREATE_ALIAS, body=page, content_type="text/html")
+                with pytest.raises(AmbiguousWriteError) as caught:
+                    await account.create_temporary_alias(s)
+    assert "<redacted>" in caught.value.body_excerpt
+    text = _formatted_chain(caught.value)
+    for secret in (basic, basic.split()[1], PASSWORD, issued[0]):
+        assert secret not in text
+
+
+async def test_a_huge_answer_of_bad_items_is_explained_in_a_bounded_number_of_lines(
+    fake_axigen: FakeAxigen, session: AccountSession
+) -> None:
+    count = 20_000
+    fake_axigen.faults.answer_next(ALIASES, body=b'{"items":[' + b",".join([b"1"] * count) + b"]}")
+
+    with pytest.raises(ResponseValidationError) as caught:
+        await account.list_aliases(session)
+
+    errors = caught.value.errors
+    assert len(errors) == 21
+    assert errors[:2] == ("expected a JSON object @ $[0]", "expected a JSON object @ $[1]")
+    assert errors[-1] == f"and {count - 20} more items not checked"
+    assert len(str(caught.value)) < 2_000
+    await _still_usable(session)
+
+
+async def test_a_create_answered_200_with_a_body_that_is_not_json_is_an_ambiguous_write(
+    fake_axigen: FakeAxigen, session: AccountSession, jane: FakeAccount
+) -> None:
+    page = b"<!doctype html><title>Sign in to the network</title>"
+    fake_axigen.faults.answer_next(CREATE_ALIAS, body=page, content_type="text/html")
+
+    with pytest.raises(AmbiguousWriteError, match="answered 200") as caught:
+        await account.create_temporary_alias(session)
+
+    error = caught.value
+    assert (error.status, error.attempts, error.body_excerpt) == (200, 1, page.decode())
+    assert isinstance(error.__cause__, ResponseValidationError)
+    assert error.__cause__.errors == ("the body is not JSON",)
+    assert fake_axigen.route_counts[CREATE_ALIAS] == 1
+    await _still_usable(session)
+
+
+async def test_a_create_signature_answered_200_with_a_cut_body_finds_what_it_created(
+    fake_axigen: FakeAxigen, session: AccountSession, jane: FakeAccount
+) -> None:
+    create = "POST /api/v1/account/signatures"
+    # The handler does not run for a canned answer: create the signature the server
+    # made before its answer was cut, as the lookup will find it.
+    fake_axigen.faults.answer_next(create, body=b'{"id":"sig-9","na', content_type=None)
+    signature = NewSignature("Work", SignatureType.TEXT, "Regards")
+    jane.signatures["sig-9"] = FakeSignature(id="sig-9", name="Work", type="text", body="Regards")
+
+    found = await account.create_signature(session, signature)
+
+    assert found == SignatureSummary("sig-9", "Work", SignatureType.TEXT)
+    assert fake_axigen.route_counts[create] == 1
+    assert fake_axigen.route_counts["GET /api/v1/account/signatures"] == 1
 
 
 # --- redirects ---------------------------------------------------------------------------

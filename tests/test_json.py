@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from axigen_async import _json
+from axigen_async import _codec
 
 JSON_DOCUMENTS = st.recursive(
     st.none()
@@ -38,21 +38,21 @@ NOT_DOCUMENTS = [
     pytest.param(b"[" * 100_000, id="nested-too-deeply"),
     pytest.param(b" " + b"[" * 100_000, id="nested-too-deeply-after-whitespace"),
 ]
-BACKENDS = [pytest.param(_json.stdlib_loads, id="stdlib")]
-if _json.BACKEND == "orjson":
-    BACKENDS.append(pytest.param(_json.loads, id="orjson"))
+BACKENDS = [pytest.param(_codec.stdlib_loads, id="stdlib")]
+if _codec.BACKEND == "orjson":
+    BACKENDS.append(pytest.param(_codec.loads, id="orjson"))
 
 
 @given(document=JSON_DOCUMENTS, before=WHITESPACE, after=WHITESPACE)
 def test_stdlib_loads_reads_what_json_loads_reads(document: Any, before: str, after: str) -> None:
     text = before + json.dumps(document, ensure_ascii=False) + after
-    assert _json.stdlib_loads(text.encode()) == json.loads(text)
-    assert _json.stdlib_loads(text) == json.loads(text)
+    assert _codec.stdlib_loads(text.encode()) == json.loads(text)
+    assert _codec.stdlib_loads(text) == json.loads(text)
 
 
 @given(document=JSON_DOCUMENTS)
 def test_stdlib_dumps_writes_compact_utf8_json(document: Any) -> None:
-    encoded = _json.stdlib_dumps(document)
+    encoded = _codec.stdlib_dumps(document)
     assert json.loads(encoded.decode("utf-8")) == document
     assert encoded == json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 

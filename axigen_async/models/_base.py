@@ -2,14 +2,16 @@
 
 A closed set of values in the API docs (an alias type, an index state) may grow
 in a newer server. An :class:`OpenEnum` accepts such a value as a pseudo-member
-instead of failing, so an old client keeps reading a new server. No I/O, no wire
-names.
+instead of failing, so an old client keeps reading a new server. No I/O, no
+wire names.
 """
 
 from __future__ import annotations
 
 import enum
 from typing import Self
+
+__all__ = ["OpenEnum"]
 
 
 class OpenEnum(enum.StrEnum):

@@ -3,50 +3,31 @@
 These classes know nothing of the wire: the converter maps ``accountName`` to
 ``account_name``, timestamps to aware UTC datetimes and lists to tuples. Fields
 a server may leave out have defaults, so an older server still reads; fields a
-newer server adds are ignored.
+newer server adds are ignored. The values a caller sends (contact info, a
+vacation, a new or changed signature) check their fields on construction and
+raise ``TypeError`` or ``ValueError``, so nothing the server would refuse is sent.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 import attrs
 
+from axigen_async.models import _checks as check
 from axigen_async.models._base import OpenEnum
+from axigen_async.models.avatar import Avatar, AvatarUpload
 
 __all__ = [
-    "AccountInfo",
-    "Alias",
-    "AliasType",
-    "Autopurge",
-    "Avatar",
-    "ContactInfo",
-    "ContentPolicy",
-    "IndexId",
-    "IndexInfo",
-    "IndexState",
-    "NewSignature",
-    "PasswordCharacters",
-    "PasswordExpiration",
-    "PasswordHistory",
-    "PasswordPolicy",
-    "RecoveryMethod",
-    "RenewalInterval",
-    "Restrictions",
-    "SecurityMethods",
-    "SecurityPolicy",
-    "SecurityUpdatePolicy",
-    "Signature",
-    "SignatureSummary",
-    "SignatureType",
-    "SignatureUpdate",
-    "TemporaryAlias",
-    "TemporaryAliasRestrictions",
-    "TwoFactorAuthPolicy",
-    "TwoFactorMethod",
-    "TwoFactorStatus",
-    "Vacation",
-]
+    "AccountInfo", "Alias", "AliasType", "Autopurge", "Avatar", "AvatarUpload", "ContactInfo",
+    "ContentPolicy", "IndexId", "IndexInfo", "IndexState", "NewSignature", "PasswordCharacters",
+    "PasswordExpiration", "PasswordHistory", "PasswordPolicy", "RecoveryMethod",
+    "RenewalInterval", "Restrictions", "SecurityMethods", "SecurityPolicy",
+    "SecurityUpdatePolicy", "Signature", "SignatureSummary", "SignatureType", "SignatureUpdate",
+    "TemporaryAlias", "TemporaryAliasRestrictions", "TwoFactorAuthPolicy", "TwoFactorMethod",
+    "TwoFactorStatus", "Vacation",
+]  # fmt: skip
 
 
 class AliasType(OpenEnum):
@@ -59,6 +40,26 @@ class AliasType(OpenEnum):
 class SignatureType(OpenEnum):
     HTML = "html"
     TEXT = "text"
+
+
+def _signature_type(value: SignatureType | Literal["html", "text"]) -> SignatureType:
+    """The member for a signature type given as a member or as its wire string."""
+    # Anything else passes unchanged, for the validator to refuse with a clear message.
+    return SignatureType(value) if isinstance(value, str) else value
+
+
+def _optional_signature_type(
+    value: SignatureType | Literal["html", "text"] | None,
+) -> SignatureType | None:
+    return None if value is None else _signature_type(value)
+
+
+def _listed_signature_type(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, SignatureType) and value.is_known):
+        raise ValueError(
+            f"a signature type must be SignatureType.HTML or .TEXT ('html' or 'text'), "
+            f"got {value!r}"
+        )
 
 
 class IndexId(OpenEnum):
@@ -251,12 +252,12 @@ class AccountInfo:
 class ContactInfo:
     """Contact details. Updating sends every field: the server blanks omitted ones."""
 
-    title: str = ""
-    first_name: str = ""
-    middle_name: str = ""
-    last_name: str = ""
-    suffix: str = ""
-    personal_email_address: str = ""
+    title: str = attrs.field(default="", validator=check.text)
+    first_name: str = attrs.field(default="", validator=check.text)
+    middle_name: str = attrs.field(default="", validator=check.text)
+    last_name: str = attrs.field(default="", validator=check.text)
+    suffix: str = attrs.field(default="", validator=check.text)
+    personal_email_address: str = attrs.field(default="", validator=check.text)
 
 
 @attrs.frozen
@@ -296,32 +297,36 @@ class Signature:
 
 @attrs.frozen
 class NewSignature:
-    """A signature to create. ``type`` must be ``html`` or ``text``."""
+    """A signature to create.
 
-    name: str
-    type: SignatureType
-    body: str
+    ``name`` must not be blank; ``type`` is ``SignatureType.HTML`` or ``.TEXT``, or
+    its wire string ``"html"`` or ``"text"`` (kept as the member).
+    """
+
+    name: str = attrs.field(validator=check.visible_text)
+    type: SignatureType = attrs.field(converter=_signature_type, validator=_listed_signature_type)
+    body: str = attrs.field(validator=check.text)
 
 
 @attrs.frozen
 class SignatureUpdate:
-    """A partial update: only the fields that are not None are changed."""
+    """A partial update: only the fields that are not None are changed.
 
-    name: str | None = None
-    type: SignatureType | None = None
-    body: str | None = None
+    Each field that is set is checked as :class:`NewSignature` checks it.
+    """
+
+    name: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check.visible_text)
+    )
+    type: SignatureType | None = attrs.field(
+        default=None,
+        converter=_optional_signature_type,
+        validator=attrs.validators.optional(_listed_signature_type),
+    )
+    body: str | None = attrs.field(default=None, validator=attrs.validators.optional(check.text))
 
 
-# --- avatar, vacation, index info ------------------------------------------
-
-
-@attrs.frozen(repr=False)
-class Avatar:
-    data: bytes
-    content_type: str
-
-    def __repr__(self) -> str:
-        return f"Avatar(content_type={self.content_type!r}, size={len(self.data)})"
+# --- vacation, index info (the avatar's are in models.avatar) ----------------------------
 
 
 @attrs.frozen
@@ -330,18 +335,42 @@ class Vacation:
 
     With ``apply_always`` False, replies go out only between ``start_time`` and
     ``end_time``, which must then be set. ``age`` is the number of days between
-    two replies to the same sender and must not be 0.
+    two replies to the same sender and must not be 0. Field types and times
+    (aware, with a UTC equivalent) are checked on construction; the rules the
+    server applies to a whole update, by :meth:`as_sent`.
     """
 
-    enabled: bool
-    age: int
-    apply_always: bool
-    apply_to_external: bool
-    apply_to_internal: bool
-    body: str
-    subject: str = ""
-    start_time: datetime | None = None
-    end_time: datetime | None = None
+    enabled: bool = attrs.field(validator=check.flag)
+    age: int = attrs.field(validator=check.days)
+    apply_always: bool = attrs.field(validator=check.flag)
+    apply_to_external: bool = attrs.field(validator=check.flag)
+    apply_to_internal: bool = attrs.field(validator=check.flag)
+    body: str = attrs.field(validator=check.text)
+    subject: str = attrs.field(default="", validator=check.text)
+    start_time: datetime | None = attrs.field(default=None, validator=check.aware_time)
+    end_time: datetime | None = attrs.field(default=None, validator=check.aware_time)
+
+    def as_sent(self) -> Vacation:
+        """This vacation as an update carries it (UTC, whole seconds), checked as the
+        server checks an update.
+
+        Raises:
+            ValueError: ``age`` is under 1, or ``apply_always`` is False and the times
+                are missing or ``end_time`` is not a second at least after ``start_time``.
+        """
+        if self.age < 1:
+            raise ValueError(f"age must be a positive number of days, got {self.age!r}")
+        start, end = (
+            check.whole_utc_seconds(self.start_time),
+            check.whole_utc_seconds(self.end_time),
+        )
+        if not self.apply_always:
+            if start is None or end is None:
+                raise ValueError("start_time and end_time are required when apply_always is False")
+            # Compared as sent: two times within the same second would arrive equal.
+            if end <= start:
+                raise ValueError("end_time must be after start_time, by a second at least")
+        return attrs.evolve(self, start_time=start, end_time=end)
 
 
 @attrs.frozen
