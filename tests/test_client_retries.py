@@ -28,6 +28,7 @@ from axigen_async import (
 )
 from axigen_async.api import account
 from axigen_async.models.account import NewSignature, SignatureType, Vacation
+from axigen_async.models.server import ServerVersion
 from axigen_async.testing import FakeAccount, FakeAxigen
 from tests.conftest import EMAIL, PASSWORD, Sleeps
 
@@ -126,11 +127,14 @@ async def test_each_retry_is_logged_with_its_reason_and_delay(
     fake_axigen.faults.fail_next(INFO, 503)
     fake_axigen.faults.reset_next(INFO)
     await account.get_info(session)
-    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
-    assert retries == [
-        "retrying GET /api/v1/account/info after 503 (attempt 1), waiting 0.250 s",
-        "retrying GET /api/v1/account/info after ConnectionLostError (attempt 2), waiting 0.500 s",
+    records = [r for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert [r.getMessage() for r in records] == [
+        f"retrying GET /api/v1/account/info for {EMAIL} after 503 (attempt 1), waiting 0.250 s",
+        f"retrying GET /api/v1/account/info for {EMAIL} after ConnectionLostError (attempt 2), "
+        "waiting 0.500 s",
     ]
+    # The account rides along as a field too, so log handlers can match lines of one account.
+    assert [getattr(r, "account", None) for r in records] == [EMAIL, EMAIL]
 
 
 async def test_retries_stop_after_the_attempts(
@@ -407,7 +411,7 @@ async def test_cancelling_a_call_mid_body_closes_its_connection_and_frees_the_po
             assert client.statistics().in_flight == 0
             # The only pool slot is free again, on a new connection: the half-read
             # one was closed, not handed to the next request.
-            assert await client.server_version() == ("v1", "10.5")
+            assert await client.server_version() == ServerVersion("v1", "10.5")
             assert len(connections) == 2
     finally:
         finish.set()

@@ -55,7 +55,7 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-PURE_MODULES = ["_wire", "_retry", "_auth", "_converter", "_json", "exceptions"]
+PURE_MODULES = ["_wire", "_policy", "_redact", "_auth", "_converter", "_json", "exceptions"]
 
 
 @pytest.mark.parametrize("name", PURE_MODULES)
