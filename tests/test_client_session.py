@@ -21,6 +21,7 @@ from axigen_async import (
 from axigen_async.api import account
 from axigen_async.testing import FakeAccount, FakeAxigen
 from tests.conftest import EMAIL, PASSWORD, Sleeps
+from tests.helpers import wait_until
 
 INFO_ROUTE = "GET /api/v1/account/info"
 LOGIN_ROUTE = "POST /api/v1/login"
@@ -365,10 +366,7 @@ async def test_closing_a_session_while_it_logs_in_ends_the_new_session(
     fake_axigen.faults.delay(LOGIN_ROUTE, 0.2, count=1)
     s = client.session(BasicAuth(EMAIL, PASSWORD))
     call = asyncio.ensure_future(account.get_info(s))
-    for _ in range(200):
-        if fake_axigen.in_flight:
-            break
-        await asyncio.sleep(0.005)
+    await wait_until(lambda: fake_axigen.in_flight > 0)
     await s.close()
     with pytest.raises(RuntimeError, match="closed"):
         await call

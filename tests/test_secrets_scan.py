@@ -193,6 +193,7 @@ async def test_the_library_at_debug_under_faults_shows_no_secret(
     secrets.assert_absent(texts)
 
 
+@pytest.mark.slow  # a whole CLI run under faults
 async def test_the_command_line_at_debug_under_faults_shows_no_secret(
     fake: FakeAxigen,
     secrets: Secrets,
