@@ -34,6 +34,7 @@ from axigen_async._on_failure import (
     log_failed_logout,
     log_retry,
     no_session_id,
+    session_sent,
     too_large,
 )
 from axigen_async._outcomes import (
@@ -75,8 +76,7 @@ def send(
 
 def new_deadline(session: AccountSession) -> float:
     """The deadline of a call starting now: several requests of one operation share it."""
-    pool = session._pool
-    return pool.clock() + pool.timeouts.deadline
+    return session._pool.clock() + session._pool.timeouts.deadline
 
 
 async def send_with_retries(
@@ -87,19 +87,17 @@ async def send_with_retries(
     Errors are raised outside ``except`` blocks, so no internal exception (nor
     aiohttp's, which may hold the request's headers) rides along as ``__context__``.
     """
-    if pool.http is None or pool.closed:
-        pool.opener()
-    elif asyncio.get_running_loop() is not pool.loop:
-        pool.opener()  # raises: the client belongs to another event loop
+    if pool.http is None or pool.closed or asyncio.get_running_loop() is not pool.loop:
+        pool.opener()  # opens the client; raises if it is closed or another loop's
     if deadline is None:
         deadline = pool.clock() + pool.timeouts.deadline
     policy, budget = pool.policy, pool.budget
     relogins = 0
     maybe_applied = False
-    expired: object = None
+    expired: str | None = None  # the session id an attempt found expired
     for attempt in range(1, policy.attempts + _MOST_RELOGINS + 1):
         if session is None:
-            outcome: Outcome = await send_once(pool, request, None, deadline, attempt)
+            outcome: Outcome = await send_once(pool, request, None, deadline, attempt, "-")
         else:
             outcome = await send_authenticated(pool, session, request, deadline, attempt, expired)
         if outcome.__class__ is RawResponse and 200 <= outcome.status < 300:
@@ -127,7 +125,7 @@ async def send_with_retries(
         budget.try_spend(decision.cost)
         if isinstance(decision, Relogin):
             relogins += 1
-            expired = outcome.sent_headers  # type: ignore[union-attr]
+            expired = session_sent(outcome)
             if not decision.delay:
                 continue
             reason = "an expired session"
@@ -146,23 +144,24 @@ async def send_authenticated(
     request: ApiRequest,
     deadline: float,
     attempt: int,
-    expired: object,
+    expired: str | None,
 ) -> Outcome:
     """Send with the account's session, logging in first when it has none (or it expired).
 
-    ``expired`` is the header dict an earlier attempt sent and found expired: every
-    login makes a new one, so identity tells whether another call already renewed it.
+    ``expired`` is the session id an earlier attempt of this call found expired:
+    when the session is still that one, log in again; another call may have
+    renewed it already.
     """
     if session._closed:
         raise RuntimeError("the AccountSession was closed during the call")
     headers = session._headers
-    if headers is None or headers is expired:
+    if headers is None or session._sessid == expired:
         renewed = await _log_in(pool, session, deadline, attempt, expired)
         if not isinstance(renewed, dict):
             return renewed
         headers = renewed
     session._requests += 1
-    return await send_once(pool, request, headers, deadline, attempt)
+    return await send_once(pool, request, headers, deadline, attempt, session._label)
 
 
 async def send_once(
@@ -171,8 +170,11 @@ async def send_once(
     headers: dict[str, str] | None,
     deadline: float,
     attempt: int,
+    account: str,
 ) -> Attempted:
     """One HTTP exchange: send, read the whole answer, and say how it went.
+
+    ``account`` names the account in the DEBUG line (never a secret).
 
     aiohttp's connect timer bounds the wait for a pooled connection and the
     connecting, and its read timer each wait for the answer (armed only once a
@@ -252,7 +254,7 @@ async def send_once(
     if not complete and ok:
         return too_large(pool, request, raw, attempt)
     if logger.isEnabledFor(logging.DEBUG):
-        log_answer(request, raw, (pool.clock() - now) * 1000.0)
+        log_answer(account, request, raw, (pool.clock() - now) * 1000.0)
     return raw
 
 
@@ -293,7 +295,7 @@ async def _read_body(
 
 
 async def _log_in(
-    pool: Pool, session: AccountSession, deadline: float, attempt: int, expired: object
+    pool: Pool, session: AccountSession, deadline: float, attempt: int, expired: str | None
 ) -> dict[str, str] | LoginFailed | NotSent:
     """Log in unless another call already did; one login at a time per account."""
     lock = session._login_lock
@@ -306,7 +308,7 @@ async def _log_in(
             # A refused login is not tried again: a wrong password can lock the account.
             raise copy.copy(session._refused)
         current = session._headers
-        if current is not None and current is not expired:
+        if current is not None and session._sessid != expired:
             return current
         if expired is not None:
             pool.relogins += 1
@@ -342,7 +344,7 @@ async def login(
             credentials = session._credentials
             session._requests += 1
             headers = {"Authorization": session._authorization}
-            outcome = await send_once(pool, LOGIN, headers, deadline, attempt)
+            outcome = await send_once(pool, LOGIN, headers, deadline, attempt, session._label)
             if not isinstance(outcome, RawResponse) or outcome.status != 401:
                 break
             if session._credentials is credentials:
@@ -371,25 +373,23 @@ async def logout(pool: Pool, session: AccountSession, sessid: str) -> None:
         pool.opener()  # raises: the client belongs to another event loop
     headers = {"Authorization": session._authorization, SESSION_HEADER: sessid}
     deadline = pool.clock() + min(_LONGEST_LOGOUT, pool.timeouts.deadline)
-    outcome = await send_once(pool, LOGOUT, headers, deadline, 1)
+    outcome = await send_once(pool, LOGOUT, headers, deadline, 1, session._label)
     if not isinstance(outcome, RawResponse):
         log_failed_logout(session, outcome.error)
 
 
 def _closed_now(owner: Pool | AccountSession) -> bool:
-    """Whether the pool or session is closed now (read anew after an ``await``)."""
-    return owner.closed
+    return owner.closed  # read anew after an await (a plain check would look constant)
 
 
 async def no_silent_resend(
     request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
 ) -> aiohttp.ClientResponse:
-    """aiohttp middleware: a dropped pooled connection is reported, never re-sent unseen.
+    """aiohttp middleware: a dropped connection is reported, never re-sent unseen.
 
-    aiohttp re-sends a GET, PUT or DELETE once, silently, when a reused connection
-    drops (after ``ClientOSError`` or ``ServerDisconnectedError``). Retries must be
-    visible, counted and under the retry policy (a re-sent DELETE must know it was
-    re-sent), so those two become an error aiohttp does not re-send on.
+    aiohttp re-sends a GET, PUT or DELETE once, silently, after ``ClientOSError`` or
+    ``ServerDisconnectedError`` on a reused connection. Retries must be ours (counted,
+    logged, a re-sent DELETE knowing it), so those become an error it does not re-send.
     """
     try:
         return await handler(request)

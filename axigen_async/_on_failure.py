@@ -17,11 +17,13 @@ from typing import Any, Final
 import aiohttp
 
 from axigen_async import exceptions as exc
+from axigen_async._auth import SESSION_HEADER
 from axigen_async._outcomes import (
     Attempted,
     GiveUp,
     MaybeSent,
     NotSent,
+    Outcome,
     ambiguous_write,
     deadline_error,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "log_failed_logout",
     "log_retry",
     "no_session_id",
+    "session_sent",
     "too_large",
 ]
 
@@ -201,6 +204,7 @@ def budget_back(pool: Pool) -> None:
     budget = pool.budget
     if budget.tokens < pool.policy.timeout_retry_cost:
         return
+    # About the client, not one call: no account to name.
     logger.warning(
         "the client's retry budget is available again; %d failed calls were not retried "
         "while it was spent",
@@ -250,15 +254,17 @@ def log_retry(
     )
 
 
-def log_answer(request: ApiRequest, raw: RawResponse, milliseconds: float) -> None:
-    """The DEBUG line of one exchange (only when DEBUG is on)."""
+def log_answer(account: str, request: ApiRequest, raw: RawResponse, milliseconds: float) -> None:
+    """The DEBUG line of one exchange (only when DEBUG is on), naming the account."""
     logger.debug(
-        "%s %s -> %d (attempt %d, %.1f ms)",
+        "%s %s for %s -> %d (attempt %d, %.1f ms)",
         request.method,
         request.target,
+        account,
         raw.status,
         raw.attempts,
         milliseconds,
+        extra={"account": account},
     )
 
 
@@ -268,3 +274,9 @@ def log_failed_logout(session: AccountSession, error: exc.AxigenError) -> None:
     logger.debug(
         "logout of %s failed (ignored): %s", account, error.kind, extra={"account": account}
     )
+
+
+def session_sent(outcome: Outcome) -> str | None:
+    """The session id an answered attempt was sent with."""
+    sent = outcome.sent_headers if isinstance(outcome, RawResponse) else None
+    return sent.get(SESSION_HEADER) if sent else None

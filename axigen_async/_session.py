@@ -149,11 +149,7 @@ class AccountSession:
         self._set_session(self._sessid)
 
     def _set_session(self, sessid: str | None) -> None:
-        """Take ``sessid`` as the current session (None: no session), with new headers.
-
-        Every session gets a new header dict: the chain tells by identity whether
-        the session a call found expired was already renewed by another call.
-        """
+        """Take ``sessid`` as the current session (None: no session), with its headers."""
         self._sessid = sessid
         self._headers = (
             None

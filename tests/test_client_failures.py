@@ -25,6 +25,7 @@ from axigen_async import (
     Timeouts,
 )
 from axigen_async.api import account
+from axigen_async.models.account import Vacation
 from axigen_async.testing import FakeAccount, FakeAxigen
 from tests.conftest import EMAIL, PASSWORD, Sleeps
 from tests.helpers import wait_until
@@ -284,3 +285,16 @@ async def test_a_create_answered_2xx_with_a_body_that_is_not_json_is_ambiguous(
     assert caught.value.status == 201
     assert caught.value.body_excerpt[:20] == body[:20]
     assert fake_axigen.route_counts[TEMPORARY_ALIASES] == 1
+
+
+async def test_a_write_with_a_body_logs_in_again_when_its_session_expired(
+    session: AccountSession, fake_axigen: FakeAxigen, jane: FakeAccount, client: AxigenClient
+) -> None:
+    await account.get_info(session)
+    fake_axigen.expire_sessions()
+    # A JSON body adds a Content-Type to the headers sent: the expiry must still be
+    # recognised as this session's.
+    await account.set_vacation(session, Vacation(True, 3, True, True, True, "away"))
+    assert jane.vacation.enabled
+    assert client.statistics().relogins == 1
+    assert fake_axigen.route_counts["POST /api/v1/account/vacation"] == 2
