@@ -242,7 +242,8 @@ def decide(
             return GiveUp(error)
         return _retry(policy, error, attempt - relogins, now, deadline, budget, jitter, retry_after)
     if isinstance(outcome, LoginFailed):
-        return _after_login(policy, outcome, attempt - relogins, now, deadline, budget, jitter)
+        tries = attempt - relogins
+        return _after_login(policy, outcome, attempt, tries, now, deadline, budget, jitter)
     error = outcome.error
     if outcome.final:
         return GiveUp(error)
@@ -255,6 +256,7 @@ def decide(
 def _after_login(
     policy: RetryPolicy,
     failed: LoginFailed,
+    attempt: int,
     tries: int,
     now: float,
     deadline: float,
@@ -279,6 +281,7 @@ def _after_login(
             return GiveUp(_login_error(error, failed.account))
         if status not in policy.retry_statuses:
             return GiveUp(error)
+        error.attempts = attempt  # a refusal before running counts as the call's attempt
         return _retry(policy, error, tries, now, deadline, budget, jitter, retry_after)
     if isinstance(outcome, MaybeSent) or outcome.final:
         return GiveUp(outcome.error)

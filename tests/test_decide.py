@@ -293,3 +293,12 @@ def test_an_ambiguous_write_keeps_the_status_excerpt_and_cause() -> None:
     assert (error.status, error.attempts) == (502, 1)
     assert isinstance(error.__cause__, exc.ServerError)
     assert error.body_excerpt == error.__cause__.body_excerpt != ""
+
+
+def test_a_login_refused_before_running_reports_the_call_s_attempts() -> None:
+    decision = _decide("login", _outcome("login", "503"), attempt=POLICY.attempts)
+    assert isinstance(decision, GiveUp)
+    assert decision.error.attempts == POLICY.attempts
+    refused = _decide("login", _outcome("login", "401"), attempt=3)
+    assert isinstance(refused, GiveUp)
+    assert refused.error.attempts == 1  # the login itself was tried once
