@@ -16,7 +16,7 @@ stateful fake server for tests in :mod:`axigen_async.testing`.
 
 from axigen_async._auth import BasicAuth, BearerAuth, Credentials
 from axigen_async._client import AxigenClient, ClientStatistics
-from axigen_async._retry import RetryPolicy, Timeouts
+from axigen_async._policy import RetryPolicy, Timeouts
 from axigen_async._session import AccountSession
 from axigen_async._version import __version__
 from axigen_async.exceptions import (
@@ -25,6 +25,7 @@ from axigen_async.exceptions import (
     AuthenticationError,
     AxigenError,
     BadRequestError,
+    ClientClosedError,
     ConflictError,
     ConnectError,
     ConnectionLostError,
@@ -41,6 +42,7 @@ from axigen_async.exceptions import (
     ServerUnavailableError,
     TransportError,
 )
+from axigen_async.models.server import ServerVersion
 
 __all__ = [
     "AccountSession",
@@ -52,6 +54,7 @@ __all__ = [
     "BadRequestError",
     "BasicAuth",
     "BearerAuth",
+    "ClientClosedError",
     "ClientStatistics",
     "ConflictError",
     "ConnectError",
@@ -69,6 +72,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "ServerUnavailableError",
+    "ServerVersion",
     "Timeouts",
     "TransportError",
     "__version__",

@@ -1,22 +1,24 @@
-"""The client: the shared pool's owner and the chain every call goes through.
+"""The client: the owner of the shared connection pool and of the request chain.
 
-``AxigenClient`` owns one aiohttp connection pool shared by every account. A
-call goes through small steps: the account's auth headers (``_session``, which
-logs in through ``_login``), one send (``_transport``, the only code that sends),
-then the pure retry decision from ``_retry``. This module must not build paths,
-know any endpoint's payload, or convert models.
+``AxigenClient`` checks its settings, opens and closes the aiohttp session every
+account shares, makes ``AccountSession`` values and reports statistics. Calls do
+not pass through here: they go through ``_chain`` (``send -> send_with_retries ->
+send_authenticated -> send_once``) on the ``Pool`` this client owns. This module
+must not send requests itself, build paths, or convert models.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
 import os
 import random
 import ssl as ssl_module
 import time
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
@@ -25,29 +27,22 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from axigen_async import _json
+from axigen_async import _chain
 from axigen_async import exceptions as exc
 from axigen_async._auth import Credentials
-from axigen_async._failures import Attempt, ambiguous_write
-from axigen_async._login import Logins, acquire_within
-from axigen_async._retry import (
-    Failure,
-    RetryBudget,
-    RetryPolicy,
-    Timeouts,
-    may_resend,
-    parse_retry_after,
-)
+from axigen_async._policy import RetryPolicy, Timeouts
+from axigen_async._pool import DEFAULT_MAX_RESPONSE_SIZE, Pool
 from axigen_async._session import AccountSession
-from axigen_async._transport import DEFAULT_MAX_RESPONSE_SIZE, Transport
 from axigen_async._version import __version__
-from axigen_async._wire import ApiRequest, RawResponse, RetryClass, api_error
+from axigen_async._wire import ApiRequest, RetryClass
+from axigen_async.models.server import ServerVersion
 
 __all__ = ["AxigenClient", "ClientStatistics"]
 
 logger = logging.getLogger("axigen_async")
 
 _VERSION = ApiRequest("GET", "/api/", RetryClass.SAFE)
+_CLOSED = "this AxigenClient is closed; create a new one"
 
 
 class _State(enum.Enum):
@@ -74,6 +69,8 @@ class ClientStatistics:
     in_flight: int
     #: Tokens left in the shared retry budget.
     retry_budget: int
+    #: Logins holding one of the ``max_concurrent_logins`` slots right now.
+    logins_in_flight: int = 0
 
 
 class AxigenClient:
@@ -150,23 +147,18 @@ class AxigenClient:
         self._user_agent = user_agent or f"axigen-async/{__version__} aiohttp/{aiohttp.__version__}"
         self._http = http_session
         self._owns_http = http_session is None
-        self._sleep = sleep
-        self._clock = clock
-        self._random = random
-        self._state = _State.UNOPENED
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._budget = RetryBudget(self._retry.budget_capacity)
-        self._retries = 0
-        self._relogins = 0
-        self._transport = Transport(
-            self._base, self._timeouts, clock, max_response_size=max_response_size
-        )
-        self._logins = Logins(
-            self._transport,
-            limit=max_concurrent_logins,
-            retry_statuses=self._retry.retry_statuses,
+        self._state = _State.UNOPENED
+        self._pool = Pool(
+            self._base,
+            self._timeouts,
+            self._retry,
+            max_response_size=max_response_size,
+            max_concurrent_logins=max_concurrent_logins,
+            sleep=sleep,
             clock=clock,
-            longest_logout=self._timeouts.deadline,
+            random=random,
+            opener=weakref.WeakMethod(self._open),
         )
 
     def __repr__(self) -> str:
@@ -196,25 +188,22 @@ class AxigenClient:
 
     def _open(self) -> None:
         if self._state is _State.CLOSED:
-            raise RuntimeError("this AxigenClient is closed; create a new one")
+            raise exc.ClientClosedError(_CLOSED)
         if self._state is _State.OPEN:
             self._check_loop()
             return
         self._loop = asyncio.get_running_loop()
-        self._logins.open()
         if self._http is None:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=self._ssl)
             self._http = aiohttp.ClientSession(
                 connector=connector,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self._user_agent},
+                # aiohttp would re-send a GET, PUT or DELETE once, unseen, when a
+                # reused connection drops; retries must be ours, counted and logged.
+                middlewares=(_chain.no_silent_resend,),
             )
-            # aiohttp re-sends a GET, PUT or DELETE once, silently, when a reused
-            # connection drops. Retries here must be visible, counted and under our
-            # rules (a DELETE re-sent must know it was re-sent), so turn that off.
-            if hasattr(self._http, "_retry_connection"):
-                self._http._retry_connection = False
-        self._transport.open(self._http, self._loop)
+        self._pool.open(self._http, self._loop)
         self._state = _State.OPEN
 
     def _check_loop(self) -> None:
@@ -225,11 +214,16 @@ class AxigenClient:
             )
 
     async def close(self) -> None:
-        """Close the pool (unless the caller owns the aiohttp session). Idempotent."""
+        """Close the pool (unless the caller owns the aiohttp session). Idempotent.
+
+        Calls still running then end with :class:`~axigen_async.ClientClosedError`
+        (an ambiguous write with it as its cause), never a ``CancelledError``.
+        """
         if self._state is _State.CLOSED:
             return
         was_open = self._state is _State.OPEN
         self._state = _State.CLOSED
+        self._pool.closed = True
         if was_open and self._owns_http and self._http is not None:
             await self._http.close()
 
@@ -248,194 +242,58 @@ class AxigenClient:
     def session(self, credentials: Credentials, *, label: str | None = None) -> AccountSession:
         """A session for one account. It logs in on its first call.
 
-        ``label`` names the session in reprs and reports (by default the Basic
+        ``label`` names the session in reprs, logs and reports (by default the Basic
         username, or a fingerprint of a Bearer token); it must not be a secret.
         """
         if self._state is _State.CLOSED:
-            raise RuntimeError("this AxigenClient is closed; create a new one")
-        return AccountSession(self, credentials, label=label)
+            raise exc.ClientClosedError(_CLOSED)
+        return AccountSession(
+            self._pool,
+            self,
+            credentials,
+            label=label,
+            send=_chain.send_with_retries,
+            logout=_chain.logout,
+        )
 
-    async def server_version(self) -> tuple[str, str]:
-        """``GET /api/``: the API version and the server version, in that order.
+    async def server_version(self) -> ServerVersion:
+        """``GET /api/``: the API version and the server version.
 
         Raises:
             AxigenError: the server could not be reached or answered an error.
         """
-        raw = await self._call(None, _VERSION)
+        raw = await _chain.send_with_retries(self._pool, None, _VERSION, None)
         try:
-            payload = _json.loads(raw.body)
-            return str(payload["apiVersion"]), str(payload["serverVersion"])
-        except (ValueError, TypeError, KeyError) as error:
-            raise exc.ResponseValidationError(
-                "the version answer is not the documented JSON object",
-                errors=[f"{type(error).__name__}: {error}"],
-                method="GET",
-                url=_VERSION.target,
-                status=raw.status,
-            ) from error
+            payload = json.loads(raw.body)
+            versions = (payload["apiVersion"], payload["serverVersion"])
+        except (ValueError, TypeError, KeyError, RecursionError) as error:
+            reason = f"{type(error).__name__}: {error}"
+        else:
+            if all(isinstance(version, str) for version in versions):
+                return ServerVersion(*versions)
+            reason = "apiVersion and serverVersion must be strings"
+        raise exc.ResponseValidationError(
+            "the version answer is not the documented JSON object",
+            errors=[reason],
+            method="GET",
+            url=_VERSION.target,
+            status=raw.status,
+            attempts=raw.attempts,
+        )
 
     def statistics(self) -> ClientStatistics:
         """A snapshot of the counters: requests, retries, logins, in flight."""
+        pool = self._pool
         return ClientStatistics(
-            requests=self._transport.requests,
-            retries=self._retries,
-            logins=self._logins.succeeded,
-            login_failures=self._logins.refused,
-            relogins=self._relogins,
-            in_flight=self._transport.in_flight,
-            retry_budget=self._budget.tokens,
+            requests=pool.requests,
+            retries=pool.retries,
+            logins=pool.logins,
+            login_failures=pool.login_failures,
+            relogins=pool.relogins,
+            in_flight=pool.in_flight,
+            retry_budget=pool.budget.tokens,
+            logins_in_flight=pool.logins_in_flight,
         )
-
-    # --- the call chain ----------------------------------------------------------
-
-    def _deadline(self) -> float:
-        """The clock time by which a call starting now must be done."""
-        return self._clock() + self._timeouts.deadline
-
-    async def _call(
-        self, session: AccountSession | None, request: ApiRequest, deadline: float | None = None
-    ) -> RawResponse:
-        """Run one API call: auth, attempts, retry decisions, under one deadline.
-
-        Errors are raised outside ``except`` blocks, so no internal exception
-        (nor aiohttp's, which may hold the request's headers) rides along as
-        ``__context__``.
-        """
-        if self._state is not _State.OPEN:
-            self._open()
-        elif asyncio.get_running_loop() is not self._loop:
-            self._check_loop()
-        if deadline is None:
-            deadline = self._clock() + self._timeouts.deadline
-        policy = self._retry
-        attempts = 0
-        relogged = False
-        # Whether an earlier attempt may have acted: only then does a re-sent
-        # DELETE's 404 mean that the first one did the work.
-        maybe_applied = False
-        # One more pass than attempts: the first re-send after a re-login is not a retry.
-        for _ in range(policy.attempts + 1):
-            if session is not None and session._closed:
-                raise RuntimeError("the AccountSession was closed during the call")
-            attempts += 1
-            headers: dict[str, str] | None = None
-            try:
-                if session is not None:
-                    headers = session._headers or await session._auth_headers(deadline, request)
-                    session.requests_attempted += 1
-                raw = await self._transport.send(request, headers, deadline, attempts)
-            except Attempt as caught:
-                failed: Attempt | None = caught
-            else:
-                failed = None
-            if failed is not None:
-                maybe_applied = maybe_applied or failed.failure is Failure.MAYBE_SENT
-                await self._before_retry(request, failed, attempts, deadline, relogged)
-                continue
-            status = raw.status
-            if status < 300:
-                self._budget.refund(policy.success_refund)
-                return raw
-            if status == 401 and session is not None:
-                # The session expired: log in again and re-send, once for free. A
-                # session can expire again while a call goes on (a long retry can
-                # outlive one); another re-login is then a retry like any other, with
-                # its attempt, backoff and budget, so a server that refuses every
-                # session is not hammered with logins.
-                if relogged:
-                    expired = Attempt(api_error(request, raw, attempts=attempts), Failure.STATUS)
-                    await self._before_retry(request, expired, attempts, deadline, relogged)
-                relogged = True
-                try:
-                    await session._relogin(headers, deadline, request)
-                except Attempt as caught:
-                    failed = caught
-                if failed is not None:
-                    await self._before_retry(request, failed, attempts, deadline, relogged)
-                continue
-            if status == 404 and request.missing_after_retry_is_success and maybe_applied:
-                return raw
-            retry_after = parse_retry_after(raw.retry_after)
-            error = api_error(request, raw, attempts=attempts, retry_after=retry_after)
-            if policy.leaves_write_unknown(request.retry_class, status):
-                raise ambiguous_write(request, attempts, error) from error
-            maybe_applied = maybe_applied or (
-                status >= 500 and status not in policy.write_retry_statuses
-            )
-            if not policy.retries_status(request.retry_class, status):
-                raise error
-            failed = Attempt(error, Failure.STATUS, retry_after)
-            await self._before_retry(request, failed, attempts, deadline, relogged)
-        raise AssertionError("unreachable: the last attempt always returns or raises")
-
-    async def _before_retry(
-        self,
-        request: ApiRequest,
-        failed: Attempt,
-        attempts: int,
-        deadline: float,
-        relogged: bool,
-    ) -> None:
-        """Raise unless another attempt is allowed; otherwise wait the backoff.
-
-        The attempt that found the session expired (a 401 followed by a re-login)
-        does not count against ``RetryPolicy.attempts``.
-        """
-        policy = self._retry
-        error = failed.error
-        error.attempts = attempts
-        if failed.final:
-            raise error
-        if not may_resend(request.retry_class, failed.failure):
-            raise ambiguous_write(request, attempts, error) from error
-        allowed = policy.attempts + (1 if relogged else 0)
-        if attempts >= allowed or isinstance(error, exc.DeadlineExceededError):
-            raise error
-        if failed.retry_after is not None:
-            if failed.retry_after > policy.max_retry_after:
-                raise error
-            delay = failed.retry_after
-        else:
-            delay = policy.backoff(attempts - 1, self._random)
-        if self._clock() + delay >= deadline:
-            raise error
-        cost = (
-            policy.timeout_retry_cost
-            if isinstance(error, exc.RequestTimeoutError)
-            else policy.retry_cost
-        )
-        if not self._budget.try_spend(cost):
-            logger.warning(
-                "not retrying %s %s: the client's retry budget is spent",
-                request.method,
-                request.target,
-            )
-            raise error
-        self._retries += 1
-        logger.info(
-            "retrying %s %s after %s (attempt %d), waiting %.3f s",
-            request.method,
-            request.target,
-            error.kind if error.status is None else f"{error.status}",
-            attempts,
-            delay,
-        )
-        await self._sleep(delay)
-
-    # --- what the sessions use ----------------------------------------------------
-
-    async def _acquire(
-        self, lock: asyncio.Lock | asyncio.Semaphore, deadline: float, request: ApiRequest
-    ) -> None:
-        await acquire_within(lock, deadline, self._clock, request)
-
-    async def _login(self, credentials: Credentials, deadline: float) -> str:
-        return await self._logins.login(credentials, deadline)
-
-    async def _logout(self, credentials: Credentials, sessid: str) -> None:
-        if self._state is _State.OPEN:
-            self._check_loop()
-            await self._logins.logout(credentials, sessid)
 
 
 def _tls_setting(

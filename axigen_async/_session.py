@@ -1,43 +1,60 @@
-"""One account's login on a shared client: single-flight login and re-login.
+"""One account's login state on a shared client: plain state, no I/O of its own.
 
-``AccountSession`` keeps the account's credentials, its session id and the
-headers every call sends. It decides when to log in (lazily, and again once the
-server says the session expired, with concurrent calls sharing one login); the
-client does the sending. No I/O of its own.
+``AccountSession`` holds the account's credentials, its current session id and
+the headers every call sends, its login lock (one login at a time, shared by
+concurrent calls), the refusal a failed login left and its request counter. The
+request chain (``_chain``) reads and updates this state; the session knows
+nothing of the client's internals and imports neither ``_client`` nor ``_chain``:
+the client hands it the chain's two entry points it calls (send and log out).
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
-from collections.abc import Awaitable
+import json
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import Any, Self
 
 from axigen_async._auth import SESSION_HEADER, BasicAuth, Credentials
+from axigen_async._pool import Pool
 from axigen_async._wire import ApiRequest, RawResponse
 from axigen_async.exceptions import LoginError
 
-if TYPE_CHECKING:
-    from axigen_async._client import AxigenClient
+__all__ = ["AccountSession", "acquire_within", "usable_session_id"]
 
-__all__ = ["AccountSession"]
+#: The chain's ``send_with_retries`` and ``logout``, as the client hands them over.
+Send = Callable[[Pool, "AccountSession", ApiRequest, float | None], Awaitable[RawResponse]]
+Logout = Callable[[Pool, "AccountSession", str], Awaitable[None]]
 
 
 class AccountSession:
     """One account's login on a shared :class:`AxigenClient`.
 
-    It logs in on its first call and again, once, when the server says the
-    session expired; concurrent calls share that one login. Leaving the
-    ``async with`` block logs out (best effort). Endpoint functions such as
+    It logs in on its first call and again when the server says the session
+    expired; concurrent calls share that one login. Leaving the ``async with``
+    block logs out (best effort). Endpoint functions such as
     ``axigen_async.api.account.get_info`` take it as their first argument.
+    Sessions are made by :meth:`AxigenClient.session`.
     """
 
     def __init__(
-        self, client: AxigenClient, credentials: Credentials, *, label: str | None = None
+        self,
+        pool: Pool,
+        owner: Any,
+        credentials: Credentials,
+        *,
+        label: str | None = None,
+        send: Send,
+        logout: Logout,
     ) -> None:
-        self._client = client
+        self._pool = pool
+        self._owner = owner
+        self._send = send
+        self._logout = logout
         self._credentials = credentials
+        #: The ``Authorization`` value, built once (a secret: never shown).
+        self._authorization = credentials.authorization
         self._label = label if label is not None else credentials.label
         self._sessid: str | None = None
         self._headers: dict[str, str] | None = None
@@ -46,9 +63,7 @@ class AccountSession:
         # The login error after a refused login: every later call raises it rather
         # than log in again, since repeating a wrong password can lock the account.
         self._refused: LoginError | None = None
-        #: HTTP requests this session tried to send, logins included (a refused
-        #: connection counts; the logout does not).
-        self.requests_attempted = 0
+        self._requests = 0
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("logged in" if self._sessid else "not logged in")
@@ -60,12 +75,23 @@ class AccountSession:
         return self._label
 
     @property
-    def client(self) -> AxigenClient:
-        return self._client
+    def client(self) -> Any:
+        """The :class:`AxigenClient` this session belongs to."""
+        return self._owner
 
     @property
     def logged_in(self) -> bool:
         return self._sessid is not None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def requests_attempted(self) -> int:
+        """HTTP requests this session tried to send, logins included (a refused
+        connection counts; the logout does not)."""
+        return self._requests
 
     async def __aenter__(self) -> Self:
         if self._closed:
@@ -85,10 +111,12 @@ class AccountSession:
         if self._closed:
             return
         self._closed = True
-        sessid, self._sessid, self._headers = self._sessid, None, None
+        sessid = self._sessid
+        self._set_session(None)
         if sessid is not None:
-            await self._client._logout(self._credentials, sessid)
+            await self._logout(self._pool, self, sessid)
 
+    # Kept for api/ until the switch to _chain.send and _chain.new_deadline.
     def request(
         self, request: ApiRequest, *, deadline: float | None = None
     ) -> Awaitable[RawResponse]:
@@ -96,15 +124,16 @@ class AccountSession:
 
         ``deadline`` (from :meth:`new_deadline`) lets one operation made of several
         requests run them all under one deadline; by default each call has its own.
-        A plain function returning the client's coroutine: one frame fewer per call.
         """
         if self._closed:
             raise RuntimeError("this AccountSession is closed")
-        return self._client._call(self, request, deadline)
+        return self._send(self._pool, self, request, deadline)
 
+    # Kept for api/ until the switch to _chain.new_deadline.
     def new_deadline(self) -> float:
         """The deadline of a call starting now, for :meth:`request` (for the ``api`` modules)."""
-        return self._client._deadline()
+        pool = self._pool
+        return pool.clock() + pool.timeouts.deadline
 
     def use_password(self, password: str) -> None:
         """Go on with a new password after the account's password was changed.
@@ -115,69 +144,46 @@ class AccountSession:
         if not isinstance(credentials, BasicAuth):
             return
         self._credentials = credentials.with_password(password)
+        self._authorization = self._credentials.authorization
         self._refused = None
-        if self._sessid is not None:
-            self._headers = self._make_headers(self._sessid)
+        self._set_session(self._sessid)
 
-    def _make_headers(self, sessid: str) -> dict[str, str]:
-        return {"Authorization": self._credentials.authorization, SESSION_HEADER: sessid}
+    def _set_session(self, sessid: str | None) -> None:
+        """Take ``sessid`` as the current session (None: no session), with its headers."""
+        self._sessid = sessid
+        self._headers = (
+            None
+            if sessid is None
+            else {"Authorization": self._authorization, SESSION_HEADER: sessid}
+        )
 
-    async def _auth_headers(self, deadline: float, request: ApiRequest) -> dict[str, str]:
-        headers = self._headers
-        if headers is not None:
-            return headers
-        return await self._relogin(None, deadline, request)
 
-    async def _relogin(
-        self, failed: dict[str, str] | None, deadline: float, request: ApiRequest
-    ) -> dict[str, str]:
-        """Log in unless another call already replaced the session that failed.
+def usable_session_id(body: bytes) -> str | None:
+    """The ``sessid`` of a login answer, or None when it has no usable one.
 
-        ``failed`` is the header dict the failing call sent; every login makes a
-        new one, so identity tells whether the session was already renewed.
+    A session id travels in a header: a control character (CR, LF, NUL, DEL...)
+    or a non-ASCII one would make every later request, the logout too, invalid.
+    """
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    sessid = payload.get("sessid") if isinstance(payload, dict) else None
+    if not isinstance(sessid, str) or not sessid or not sessid.isascii():
+        return None
+    return sessid if sessid.isprintable() else None
 
-        Raises:
-            LoginError: the server refused the credentials, now or earlier.
-            RuntimeError: the session was closed meanwhile.
-        """
-        client = self._client
-        await client._acquire(self._login_lock, deadline, request)
-        try:
-            self._check_open()
-            if self._refused is not None:
-                raise copy.copy(self._refused)
-            current = self._headers
-            if current is not None and current is not failed:
-                return current
-            if failed is not None:
-                client._relogins += 1
-            self._sessid = self._headers = None
-            sessid = await self._login(deadline)
-            if self._closed:  # closed while logging in: end the new session too
-                await client._logout(self._credentials, sessid)
-                self._check_open()
-            self._sessid = sessid
-            self._headers = self._make_headers(sessid)
-            return self._headers
-        finally:
-            self._login_lock.release()
 
-    async def _login(self, deadline: float) -> str:
-        """Log in; if the password changed while a login was on its way, once more."""
-        refused: LoginError | None = None
-        for _ in range(2):
-            credentials = self._credentials
-            self.requests_attempted += 1
-            try:
-                return await self._client._login(credentials, deadline)
-            except LoginError as error:
-                refused = error
-            if self._credentials is credentials:
-                break
-        assert refused is not None
-        self._refused = refused
-        raise refused
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError("the AccountSession was closed during the call")
+async def acquire_within(
+    lock: asyncio.Lock | asyncio.Semaphore, deadline: float, clock: Callable[[], float]
+) -> bool:
+    """Take a lock within the call's deadline; whether it was taken in time."""
+    if not lock.locked():
+        await lock.acquire()  # free: taken without a timer (most calls)
+        return True
+    try:
+        async with asyncio.timeout(max(0.0, deadline - clock())):
+            await lock.acquire()
+    except TimeoutError:
+        return False
+    return True

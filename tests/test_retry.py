@@ -7,12 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from axigen_async import RetryPolicy, Timeouts
-from axigen_async._retry import (
-    Failure,
-    RetryBudget,
-    may_resend,
-    parse_retry_after,
-)
+from axigen_async._policy import RetryBudget, parse_retry_after
 from axigen_async._wire import RetryClass
 
 SAFE, IDEMPOTENT, ONCE = RetryClass.SAFE, RetryClass.IDEMPOTENT, RetryClass.NOT_IDEMPOTENT
@@ -42,22 +37,6 @@ def test_retried_statuses_depend_on_the_retry_class(
     retry_class: RetryClass, status: int, retried: bool
 ) -> None:
     assert RetryPolicy().retries_status(retry_class, status) is retried
-
-
-@pytest.mark.parametrize(
-    ("retry_class", "failure", "allowed"),
-    [
-        pytest.param(ONCE, Failure.NOT_SENT, True, id="once-not-sent"),
-        pytest.param(ONCE, Failure.MAYBE_SENT, False, id="once-maybe-sent"),
-        pytest.param(ONCE, Failure.STATUS, True, id="once-status-judged-by-the-policy"),
-        pytest.param(IDEMPOTENT, Failure.MAYBE_SENT, True, id="idempotent-maybe-sent"),
-        pytest.param(SAFE, Failure.MAYBE_SENT, True, id="safe-maybe-sent"),
-    ],
-)
-def test_only_writes_that_would_act_twice_are_never_resent(
-    retry_class: RetryClass, failure: Failure, allowed: bool
-) -> None:
-    assert may_resend(retry_class, failure) is allowed
 
 
 @pytest.mark.parametrize(

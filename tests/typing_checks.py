@@ -19,6 +19,7 @@ from axigen_async import (
     ClientStatistics,
     RateLimitError,
     RetryPolicy,
+    ServerVersion,
     Timeouts,
 )
 from axigen_async.api import account
@@ -40,7 +41,7 @@ from axigen_async.models.account import (
 
 
 async def endpoint_types(client: AxigenClient, vacation: Vacation) -> None:
-    assert_type(await client.server_version(), tuple[str, str])
+    assert_type(await client.server_version(), ServerVersion)
     assert_type(client.statistics(), ClientStatistics)
     async with client.session(BasicAuth("user@example.com", "secret")) as s:
         assert_type(s, AccountSession)
