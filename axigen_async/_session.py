@@ -116,25 +116,6 @@ class AccountSession:
         if sessid is not None:
             await self._logout(self._pool, self, sessid)
 
-    # Kept for api/ until the switch to _chain.send and _chain.new_deadline.
-    def request(
-        self, request: ApiRequest, *, deadline: float | None = None
-    ) -> Awaitable[RawResponse]:
-        """Send one API call with this account's session (used by the ``api`` modules).
-
-        ``deadline`` (from :meth:`new_deadline`) lets one operation made of several
-        requests run them all under one deadline; by default each call has its own.
-        """
-        if self._closed:
-            raise RuntimeError("this AccountSession is closed")
-        return self._send(self._pool, self, request, deadline)
-
-    # Kept for api/ until the switch to _chain.new_deadline.
-    def new_deadline(self) -> float:
-        """The deadline of a call starting now, for :meth:`request` (for the ``api`` modules)."""
-        pool = self._pool
-        return pool.clock() + pool.timeouts.deadline
-
     def use_password(self, password: str) -> None:
         """Go on with a new password after the account's password was changed.
 

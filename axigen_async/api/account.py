@@ -11,12 +11,13 @@ the server or the network are :class:`~axigen_async.AxigenError` subclasses; see
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from typing import Final, TypeVar
 
+from axigen_async._chain import new_deadline, send
 from axigen_async._codec import json_request, structure, structure_list, to_wire
 from axigen_async._session import AccountSession
-from axigen_async._wire import ApiRequest, RawResponse, RetryClass, api_path, encode_multipart
+from axigen_async._wire import ApiRequest, RetryClass, api_path, encode_multipart
 from axigen_async.exceptions import AmbiguousWriteError, AxigenError
 from axigen_async.models._checks import new_password as checked_password
 from axigen_async.models._checks import required_text
@@ -71,16 +72,6 @@ _DELETE_AVATAR = ApiRequest("DELETE", _AVATAR, _IDEMPOTENT, missing_after_retry_
 _GET_VACATION = ApiRequest("GET", _VACATION, _SAFE)
 
 
-def _send(
-    session: AccountSession, request: ApiRequest, *, deadline: float | None = None
-) -> Awaitable[RawResponse]:
-    """The one place the endpoint functions hand a request to the client.
-
-    It returns the client's awaitable rather than awaiting it: no extra frame per call.
-    """
-    return session.request(request, deadline=deadline)
-
-
 def _instance(value: T, kind: type[T], what: str) -> T:
     if not isinstance(value, kind):
         raise TypeError(f"{what} must be a {kind.__name__}, not {type(value).__name__}")
@@ -119,12 +110,12 @@ def _index_id(value: object) -> str:
 
 async def get_info(session: AccountSession) -> AccountInfo:
     """The account's details, quotas and restrictions (``GET /account/info``)."""
-    return structure(_INFO, await _send(session, _INFO), AccountInfo)
+    return structure(_INFO, await send(session, _INFO), AccountInfo)
 
 
 async def get_contact_info(session: AccountSession) -> ContactInfo:
     """The account's contact details (``GET /account/contactinfo``)."""
-    return structure(_GET_CONTACT_INFO, await _send(session, _GET_CONTACT_INFO), ContactInfo)
+    return structure(_GET_CONTACT_INFO, await send(session, _GET_CONTACT_INFO), ContactInfo)
 
 
 async def update_contact_info(session: AccountSession, contact: ContactInfo) -> None:
@@ -134,18 +125,18 @@ async def update_contact_info(session: AccountSession, contact: ContactInfo) -> 
     start from :func:`get_contact_info` and ``attrs.evolve`` it to change a few.
     """
     wire = to_wire(_instance(contact, ContactInfo, "contact"))
-    await _send(session, json_request("PUT", _CONTACT_INFO, _IDEMPOTENT, wire))
+    await send(session, json_request("PUT", _CONTACT_INFO, _IDEMPOTENT, wire))
 
 
 async def list_aliases(session: AccountSession) -> tuple[Alias, ...]:
     """The permanent addresses the account receives mail on (``GET /account/aliases``)."""
-    raw = await _send(session, _LIST_ALIASES)
+    raw = await send(session, _LIST_ALIASES)
     return structure_list(_LIST_ALIASES, raw, Alias, items=True)
 
 
 async def list_temporary_aliases(session: AccountSession) -> tuple[TemporaryAlias, ...]:
     """The account's temporary aliases (``GET /account/temporaryaliases``)."""
-    raw = await _send(session, _LIST_TEMPORARY_ALIASES)
+    raw = await send(session, _LIST_TEMPORARY_ALIASES)
     return structure_list(_LIST_TEMPORARY_ALIASES, raw, TemporaryAlias, items=True)
 
 
@@ -161,7 +152,7 @@ async def create_temporary_alias(session: AccountSession) -> TemporaryAlias:
         AmbiguousWriteError: the alias may or may not have been created (a 2xx
             answer that cannot be read included).
     """
-    raw = await _send(session, _CREATE_TEMPORARY_ALIAS)
+    raw = await send(session, _CREATE_TEMPORARY_ALIAS)
     return structure(_CREATE_TEMPORARY_ALIAS, raw, TemporaryAlias)
 
 
@@ -171,12 +162,12 @@ async def delete_temporary_alias(session: AccountSession, alias_id: str) -> None
     Raises:
         NotFoundError: no temporary alias has this id.
     """
-    await _send(session, _by_id("DELETE", "temporaryaliases", alias_id, "alias_id"))
+    await send(session, _by_id("DELETE", "temporaryaliases", alias_id, "alias_id"))
 
 
 async def list_signatures(session: AccountSession) -> tuple[SignatureSummary, ...]:
     """The account's signatures, without their bodies."""
-    raw = await _send(session, _LIST_SIGNATURES)
+    raw = await send(session, _LIST_SIGNATURES)
     return structure_list(_LIST_SIGNATURES, raw, SignatureSummary, items=True)
 
 
@@ -195,10 +186,10 @@ async def create_signature(session: AccountSession, signature: NewSignature) -> 
     wire = to_wire(_instance(signature, NewSignature, "signature"))
     request = json_request("POST", _SIGNATURES, _ONCE, wire)
     # The create and the lookup that may follow it share one deadline.
-    deadline = session.new_deadline()
+    deadline = new_deadline(session)
     try:
         # Decoded inside the try: a 2xx whose body cannot be read is ambiguous too.
-        raw = await _send(session, request, deadline=deadline)
+        raw = await send(session, request, deadline=deadline)
         return structure(request, raw, SignatureSummary)
     except AmbiguousWriteError:
         found = await _find_created_signature(session, signature, deadline)
@@ -212,13 +203,13 @@ async def _find_created_signature(
     session: AccountSession, wanted: NewSignature, deadline: float
 ) -> SignatureSummary | None:
     try:
-        raw = await _send(session, _LIST_SIGNATURES, deadline=deadline)
+        raw = await send(session, _LIST_SIGNATURES, deadline=deadline)
         listed = structure_list(_LIST_SIGNATURES, raw, SignatureSummary, items=True)
         matches = [s for s in listed if s.name == wanted.name and s.type == wanted.type]
         if len(matches) != 1:
             return None
         request = _by_id("GET", "signatures", matches[0].id, "signature_id")
-        found = structure(request, await _send(session, request, deadline=deadline), Signature)
+        found = structure(request, await send(session, request, deadline=deadline), Signature)
     except AxigenError:
         return None
     return matches[0] if found.body == wanted.body else None
@@ -231,7 +222,7 @@ async def get_signature(session: AccountSession, signature_id: str) -> Signature
         NotFoundError: no signature has this id.
     """
     request = _by_id("GET", "signatures", signature_id, "signature_id")
-    return structure(request, await _send(session, request), Signature)
+    return structure(request, await send(session, request), Signature)
 
 
 async def update_signature(
@@ -251,7 +242,7 @@ async def update_signature(
     }
     if not changes:
         raise ValueError("the update changes nothing: set name, type or body")
-    await _send(session, json_request("PUT", request.path, _IDEMPOTENT, changes))
+    await send(session, json_request("PUT", request.path, _IDEMPOTENT, changes))
 
 
 async def delete_signature(session: AccountSession, signature_id: str) -> None:
@@ -260,7 +251,7 @@ async def delete_signature(session: AccountSession, signature_id: str) -> None:
     Raises:
         NotFoundError: no signature has this id.
     """
-    await _send(session, _by_id("DELETE", "signatures", signature_id, "signature_id"))
+    await send(session, _by_id("DELETE", "signatures", signature_id, "signature_id"))
 
 
 async def get_avatar(session: AccountSession) -> Avatar:
@@ -269,7 +260,7 @@ async def get_avatar(session: AccountSession) -> Avatar:
     Raises:
         NotFoundError: the account has no avatar.
     """
-    raw = await _send(session, _GET_AVATAR)
+    raw = await send(session, _GET_AVATAR)
     content_type = raw.content_type.split(";", 1)[0].strip() or "application/octet-stream"
     return Avatar(data=raw.body, content_type=content_type)
 
@@ -291,7 +282,7 @@ async def update_avatar(
     body, multipart_type = encode_multipart(
         "avatar", upload.filename, upload.media_type, upload.data
     )
-    await _send(
+    await send(
         session, ApiRequest("PUT", _AVATAR, _IDEMPOTENT, body=body, content_type=multipart_type)
     )
 
@@ -302,12 +293,12 @@ async def delete_avatar(session: AccountSession) -> None:
     Raises:
         NotFoundError: the account has no avatar.
     """
-    await _send(session, _DELETE_AVATAR)
+    await send(session, _DELETE_AVATAR)
 
 
 async def get_vacation(session: AccountSession) -> Vacation:
     """The vacation auto-reply settings."""
-    return structure(_GET_VACATION, await _send(session, _GET_VACATION), Vacation)
+    return structure(_GET_VACATION, await send(session, _GET_VACATION), Vacation)
 
 
 async def set_vacation(session: AccountSession, vacation: Vacation) -> None:
@@ -318,7 +309,7 @@ async def set_vacation(session: AccountSession, vacation: Vacation) -> None:
     """
     sent = to_wire(_instance(vacation, Vacation, "vacation").as_sent())
     body = {k: v for k, v in sent.items() if v is not None}
-    await _send(session, json_request("POST", _VACATION, _IDEMPOTENT, body))
+    await send(session, json_request("POST", _VACATION, _IDEMPOTENT, body))
 
 
 async def set_password(session: AccountSession, new_password: str) -> None:
@@ -335,7 +326,7 @@ async def set_password(session: AccountSession, new_password: str) -> None:
         AmbiguousWriteError: the password may or may not have been set.
     """
     body = {"newPassword": checked_password(new_password)}
-    await _send(
+    await send(
         session,
         json_request(
             "POST", api_path("account", "password", "set"), _ONCE, body, secrets=(new_password,)
@@ -361,7 +352,7 @@ async def reset_password(session: AccountSession, old_password: str, new_passwor
         "newPassword": checked_password(new_password),
     }
     secrets = (old_password, new_password)
-    await _send(
+    await send(
         session,
         json_request(
             "POST", api_path("account", "password", "reset"), _ONCE, body, secrets=secrets
@@ -391,4 +382,4 @@ async def get_index_info(
     request = _short(
         ApiRequest("GET", api_path("account", "indexinfo"), _SAFE, query=tuple(query)), "scope"
     )
-    return structure_list(request, await _send(session, request), IndexInfo, items=False)
+    return structure_list(request, await send(session, request), IndexInfo, items=False)
