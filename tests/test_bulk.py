@@ -26,9 +26,11 @@ from axigen_async.bulk import (
     BulkAccount,
     BulkResult,
     BulkRun,
+    Failed,
     Outcome,
     Progress,
     ServerUnavailableError,
+    Succeeded,
     fan_out,
     is_connect_error,
 )
@@ -150,8 +152,8 @@ async def test_a_result_carries_the_value_the_attempts_and_the_elapsed_time(
     async with run as results:
         [result] = [r async for r in results]
 
-    assert result == BulkResult(
-        BulkAccount.basic(email(0), "secret"), Outcome.OK, value=42, attempts=0, elapsed=2.5
+    assert result == Succeeded(
+        BulkAccount.basic(email(0), "secret"), value=42, attempts=0, elapsed=2.5
     )
 
 
@@ -172,15 +174,12 @@ async def test_one_failing_account_does_not_stop_the_others(client: AxigenClient
 @pytest.mark.parametrize(
     "error",
     [
-        pytest.param(ValueError("bad"), id="ValueError"),
-        pytest.param(KeyError("missing"), id="KeyError"),
-        pytest.param(RuntimeError("closed"), id="RuntimeError"),
-        pytest.param(TimeoutError(), id="TimeoutError"),
-        pytest.param(ExceptionGroup("many", [ValueError("one")]), id="ExceptionGroup"),
         pytest.param(AxigenError("axigen"), id="AxigenError"),
+        pytest.param(NotFoundError("gone", status=404), id="NotFoundError"),
+        pytest.param(DeadlineExceededError("late"), id="DeadlineExceededError"),
     ],
 )
-async def test_any_exception_of_the_operation_is_that_accounts_result(
+async def test_an_axigen_error_of_the_operation_is_that_accounts_result(
     client: AxigenClient, error: Exception
 ) -> None:
     async def fails(session: AccountSession) -> str:
@@ -188,16 +187,114 @@ async def test_any_exception_of_the_operation_is_that_accounts_result(
 
     [result] = await collect(fan_out(client, make_accounts(1), fails))
 
+    assert isinstance(result, Failed)
     assert result.outcome is Outcome.FAILED
     assert result.error is error
 
 
-async def test_a_cancelled_error_from_the_operation_propagates(client: AxigenClient) -> None:
+class QuotaPolicyError(Exception):
+    """An error of the caller's own, declared to fan_out as an account's result."""
+
+
+@pytest.mark.parametrize(
+    ("error", "declared"),
+    [
+        pytest.param(QuotaPolicyError("over"), (QuotaPolicyError,), id="own-type"),
+        pytest.param(KeyError("missing"), (LookupError,), id="subclass-of-declared"),
+        pytest.param(TimeoutError(), (ValueError, TimeoutError), id="one-of-several"),
+    ],
+)
+async def test_a_declared_exception_type_is_that_accounts_result(
+    client: AxigenClient, error: Exception, declared: tuple[type[Exception], ...]
+) -> None:
+    async def fails(session: AccountSession) -> str:
+        raise error
+
+    results = await collect(fan_out(client, make_accounts(3), fails, errors=declared))
+
+    assert len(results) == 3
+    assert all(isinstance(r, Failed) and r.error is error for r in results)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(ValueError("bad"), id="ValueError"),
+        pytest.param(KeyError("missing"), id="KeyError"),
+        pytest.param(RuntimeError("closed"), id="RuntimeError"),
+        pytest.param(TimeoutError(), id="TimeoutError"),
+    ],
+)
+async def test_an_undeclared_exception_is_a_bug_that_ends_the_run(
+    client: AxigenClient, error: Exception
+) -> None:
+    cancelled: list[str] = []
+    never = asyncio.Event()
+
+    async def one_has_a_bug(session: AccountSession) -> str:
+        if index_of(session) == 4:
+            raise error
+        try:
+            await never.wait()
+        except asyncio.CancelledError:
+            cancelled.append(session.label)
+            raise
+        return session.label
+
+    got: list[BulkResult[str]] = []
+    went_on = False
+
+    async def consume() -> None:
+        nonlocal went_on
+        async with fan_out(
+            client, make_accounts(100), one_has_a_bug, concurrency=5, errors=(QuotaPolicyError,)
+        ) as results:
+            got.extend([r async for r in results])
+            went_on = True
+
+    with pytest.raises(type(error)) as caught:
+        await consume()
+
+    assert caught.value is error
+    assert not went_on
+    assert got == []
+    # The four others running when the bug came were cancelled; nothing else started.
+    assert sorted(cancelled) == sorted(email(i) for i in range(4))
+    assert_no_task_left()
+
+
+async def test_a_bug_met_by_every_account_propagates_once_with_a_note(
+    client: AxigenClient,
+) -> None:
+    async def always_broken(session: AccountSession) -> str:
+        raise ZeroDivisionError(index_of(session))
+
+    with pytest.raises(ZeroDivisionError) as caught:
+        await collect(fan_out(client, make_accounts(20), always_broken, concurrency=5))
+
+    notes = getattr(caught.value, "__notes__", [])
+    # Each account's operation fails at once; how many ran before the cancel varies.
+    assert all(note.startswith("fan_out: ") and "ZeroDivisionError x" in note for note in notes)
+    assert_no_task_left()
+
+
+def test_only_exception_types_can_be_declared(client: AxigenClient) -> None:
+    with pytest.raises(TypeError, match="Exception subclasses"):
+        fan_out(client, [], echo, errors=(KeyboardInterrupt,))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Exception subclasses"):
+        fan_out(client, [], echo, errors=(ValueError("x"),))  # type: ignore[arg-type]
+
+
+async def test_a_cancelled_error_nobody_asked_for_is_a_bug(client: AxigenClient) -> None:
     async def cancelled(session: AccountSession) -> str:
         raise asyncio.CancelledError
 
-    with pytest.raises(asyncio.CancelledError):
+    current = asyncio.current_task()
+    assert current is not None
+    with pytest.raises(RuntimeError, match="nobody cancelled it") as caught:
         await collect(fan_out(client, make_accounts(5), cancelled, concurrency=2))
+    assert isinstance(caught.value.__cause__, asyncio.CancelledError)
+    assert current.cancelling() == 0
     assert_no_task_left()
 
 
@@ -788,7 +885,7 @@ async def test_a_failing_server_down_test_propagates(client: AxigenClient) -> No
         raise LookupError("predicate")
 
     async def fails(session: AccountSession) -> str:
-        raise ValueError("x")
+        raise NotFoundError("x", status=404)
 
     with pytest.raises(LookupError, match="predicate"):
         await collect(fan_out(client, make_accounts(20), fails, is_server_down_error=broken))
@@ -841,7 +938,7 @@ def test_every_account_once_and_the_counts_add_up(
             if outcomes[index] == "down":
                 raise refused()
             if outcomes[index] == "fail":
-                raise ValueError(index)
+                raise NotFoundError(f"no {index}", status=404)
             return index
 
         snapshots: list[Progress] = []
