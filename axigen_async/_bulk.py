@@ -17,12 +17,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
-from axigen_async import exceptions
+from axigen_async._bulk_errors import (
+    ErrorTypes,
+    being_cancelled,
+    captures,
+    closed_client_error,
+    first_of,
+    is_connect_error,
+)
 from axigen_async._bulk_results import (
     BulkAccount,
     BulkResult,
@@ -31,14 +37,10 @@ from axigen_async._bulk_results import (
     Progress,
     Succeeded,
 )
+from axigen_async._bulk_source import Source
 from axigen_async._client import AxigenClient
 from axigen_async._session import AccountSession
-from axigen_async.exceptions import (
-    AxigenError,
-    ConnectError,
-    DeadlineExceededError,
-    ServerUnavailableError,
-)
+from axigen_async.exceptions import AxigenError, ServerUnavailableError
 
 __all__ = ["BulkRun", "fan_out", "is_connect_error"]
 
@@ -46,115 +48,8 @@ T = TypeVar("T")
 
 logger = logging.getLogger("axigen_async")
 
-#: The ``errors`` given to ``fan_out``: exception types that are an account's result.
-ErrorTypes = tuple[type[Exception], ...]
-
-
-def is_connect_error(error: BaseException) -> bool:
-    """The default server-down test: the connection could not be opened at all.
-
-    True for :class:`ConnectError`, which includes :class:`ConnectTimeoutError`,
-    and for a :class:`DeadlineExceededError` whose call ran out of time while
-    still connecting (its ``__cause__`` is then a ``ConnectTimeoutError``).
-    """
-    if isinstance(error, DeadlineExceededError):
-        return isinstance(error.__cause__, ConnectError)
-    return isinstance(error, ConnectError)
-
-
-def _being_cancelled() -> bool:
-    """Whether someone asked to cancel the current task (and it has not uncancelled)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-def _closed_client_error() -> AxigenError:
-    """The error of the accounts a closed client cannot run.
-
-    The client's own documented error for a closed client when it has one; a plain
-    :class:`AxigenError` otherwise. Built here, never raised, so it chains nothing.
-    """
-    message = "the client was closed while the fan-out ran; the account was not run"
-    closed_type = getattr(exceptions, "ClientClosedError", None)
-    if isinstance(closed_type, type) and issubclass(closed_type, AxigenError):
-        return closed_type(message)
-    return AxigenError(message)
-
-
-def _first_of(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The first error of the task group, as itself, with a note naming the others.
-
-    A bug every account meets fails every running operation at once: one traceback
-    says it, where a group of ``concurrency`` copies would bury it.
-    """
-    first, *others = group.exceptions
-    if others:
-        names = Counter(type(error).__name__ for error in others)
-        listed = ", ".join(f"{name} x{count}" for name, count in sorted(names.items()))
-        first.add_note(f"fan_out: {len(others)} more errors were raised meanwhile: {listed}")
-    return first
-
-
+#: Put on the queue by the last worker to end: the consumer has every result.
 _END = object()
-#: How far down an error's ``__cause__`` chain the capture test looks (a chain may loop).
-_MAX_CAUSES = 8
-
-
-class _Source:
-    """The input, pulled lazily by one worker at a time; an input error ends it."""
-
-    def __init__(self, accounts: Iterable[BulkAccount] | AsyncIterable[BulkAccount]) -> None:
-        self._async: AsyncIterator[BulkAccount] | None = None
-        self._sync: Iterator[BulkAccount] | None = None
-        if isinstance(accounts, AsyncIterable):
-            self._async = aiter(accounts)
-        elif isinstance(accounts, Iterable):
-            self._sync = iter(accounts)
-        else:
-            raise TypeError(f"accounts must be an iterable or an async iterable, not {accounts!r}")
-        # One puller at a time: an async generator cannot be advanced twice at once.
-        self._lock = asyncio.Lock()
-        self.ended = False
-        #: What the input raised, if it did; raised to the consumer after the last result.
-        self.error: Exception | None = None
-
-    async def pull(self) -> BulkAccount | None:
-        """The next account, or None once the input is over (or failed)."""
-        async with self._lock:
-            if self.ended:
-                return None
-            try:
-                account = await self._next()
-            except Exception as error:
-                self.error = error
-                account = None
-            if account is None:
-                self.ended = True
-            return account
-
-    async def _next(self) -> BulkAccount | None:
-        if self._async is not None:
-            item: object = await anext(self._async, _END)
-        else:
-            assert self._sync is not None
-            item = next(self._sync, _END)
-        if item is _END:
-            return None
-        if isinstance(item, BulkAccount):
-            return item
-        raise TypeError(f"fan_out accounts must be BulkAccount values, got {type(item).__name__}")
-
-    async def close(self) -> None:
-        """Close the iterator taken from the input, as ``contextlib.aclosing`` would."""
-        self.ended = True
-        if self._async is not None:
-            aclose = getattr(self._async, "aclose", None)
-            if aclose is not None:
-                await aclose()
-        else:
-            close = getattr(self._sync, "close", None)
-            if close is not None:
-                close()
 
 
 class BulkRun(Generic[T]):
@@ -184,7 +79,7 @@ class BulkRun(Generic[T]):
             if not (isinstance(error_type, type) and issubclass(error_type, Exception)):
                 raise TypeError(f"errors must be Exception subclasses, not {error_type!r}")
         self._client = client
-        self._source = _Source(accounts)
+        self._source = Source(accounts)
         self._operation = operation
         self._concurrency = concurrency
         self._captured: ErrorTypes = (AxigenError, *errors)
@@ -278,7 +173,7 @@ class BulkRun(Generic[T]):
             self._workers.clear()
             await self._source.close()
         if raised is not None:
-            raise _first_of(raised)
+            raise first_of(raised)
 
     def __aiter__(self) -> Self:
         return self
@@ -324,7 +219,7 @@ class BulkRun(Generic[T]):
                 if len(self._workers) < self._concurrency and not self._closing:
                     self._spawn()
                 result = await self._run_one(account)
-                if _being_cancelled():
+                if being_cancelled():
                     # The operation swallowed this worker's cancellation: end it anyway.
                     raise asyncio.CancelledError
                 await self._queue.put(result)
@@ -345,9 +240,9 @@ class BulkRun(Generic[T]):
             async with session:
                 value = await self._operation(session)
         except (Exception, asyncio.CancelledError) as error:
-            if isinstance(error, asyncio.CancelledError) and _being_cancelled():
+            if isinstance(error, asyncio.CancelledError) and being_cancelled():
                 raise
-            if isinstance(error, Exception) and self._captures(error):
+            if isinstance(error, Exception) and captures(error, self._captured):
                 result: BulkResult[T] = Failed(
                     account, error, attempts=session.requests_attempted, elapsed=clock() - started
                 )
@@ -381,25 +276,9 @@ class BulkRun(Generic[T]):
             self._consecutive = 0
         return result
 
-    def _captures(self, error: Exception) -> bool:
-        """Whether ``error`` is an account's failure rather than a bug.
-
-        It is when it is an instance of the captured types, or was raised ``from``
-        one (a caller's own wrapper around an :class:`AxigenError` stays an account's
-        failure, while the same wrapper around a ``KeyError`` stays a bug).
-        """
-        cause: BaseException | None = error
-        for _ in range(_MAX_CAUSES):
-            if cause is None:
-                return False
-            if isinstance(cause, self._captured):
-                return True
-            cause = cause.__cause__
-        return False
-
     def _closed(self) -> AxigenError:
         if self._closed_error is None:
-            self._closed_error = _closed_client_error()
+            self._closed_error = closed_client_error()
         return self._closed_error
 
     def _reason_to_skip(self) -> AxigenError | None:
