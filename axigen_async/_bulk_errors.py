@@ -71,7 +71,8 @@ def first_of(group: BaseExceptionGroup[BaseException]) -> BaseException:
     if others:
         names = Counter(type(error).__name__ for error in others)
         listed = ", ".join(f"{name} x{count}" for name, count in sorted(names.items()))
-        first.add_note(f"fan_out: {len(others)} more errors were raised meanwhile: {listed}")
+        more = "1 more error was" if len(others) == 1 else f"{len(others)} more errors were"
+        first.add_note(f"fan_out: {more} raised meanwhile: {listed}")
     return first
 
 
