@@ -44,6 +44,7 @@ from axigen_async.exceptions import (
     NotFoundError,
     RequestTimeoutError,
 )
+from tests.helpers import wait_until
 
 BASE_URL = "http://127.0.0.1:9"
 WORKER_PREFIX = "axigen-fan-out-worker"
@@ -495,13 +496,13 @@ async def test_an_error_in_the_consumer_propagates_unwrapped(client: AxigenClien
 
 
 async def test_cancelling_the_consumer_cancels_the_operations(client: AxigenClient) -> None:
-    started = asyncio.Event()
+    started: list[str] = []
     never = asyncio.Event()
     cancelled: list[str] = []
     got: list[BulkResult[str]] = []
 
     async def hang(session: AccountSession) -> str:
-        started.set()
+        started.append(session.label)
         try:
             await never.wait()
         except asyncio.CancelledError:
@@ -514,9 +515,7 @@ async def test_cancelling_the_consumer_cancels_the_operations(client: AxigenClie
             got.extend([r async for r in results])
 
     consumer = asyncio.create_task(consume())
-    await started.wait()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await wait_until(lambda: len(started) == 3)
     consumer.cancel()
     with pytest.raises(asyncio.CancelledError):
         await consumer
