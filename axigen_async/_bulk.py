@@ -23,7 +23,6 @@ from typing import Generic, Self, TypeVar
 
 from axigen_async._bulk_errors import (
     ErrorTypes,
-    being_cancelled,
     captures,
     closed_client_error,
     first_of,
@@ -93,7 +92,12 @@ class BulkRun(Generic[T]):
         self._workers: list[asyncio.Task[None]] = []
         self._live_workers = 0
         self._entered = False
+        # Set when the run cancels its workers: the consumer left the block (closing),
+        # or a worker's bug made the task group cancel the others (broken). The run's
+        # own record, because on Python 3.11 a task's cancelling() count can stay
+        # raised after an operation's own TaskGroup was done with it.
         self._closing = False
+        self._broken = False
         self._finished = False
         self._stopped: ServerUnavailableError | None = None
         self._closed_error: AxigenError | None = None
@@ -216,13 +220,19 @@ class BulkRun(Generic[T]):
             while (account := await self._source.pull()) is not None:
                 # Grow the pool one worker per account pulled, up to the concurrency,
                 # so a short input never starts more workers than it needs.
-                if len(self._workers) < self._concurrency and not self._closing:
+                if len(self._workers) < self._concurrency and not self._stopping:
                     self._spawn()
                 result = await self._run_one(account)
-                if being_cancelled():
-                    # The operation swallowed this worker's cancellation: end it anyway.
+                if self._stopping:
+                    # Cancelled meanwhile, and the operation swallowed it: end anyway.
                     raise asyncio.CancelledError
                 await self._queue.put(result)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            # A bug: the task group now cancels the other workers.
+            self._broken = True
+            raise
         finally:
             self._live_workers -= 1
         if self._live_workers == 0:
@@ -240,7 +250,7 @@ class BulkRun(Generic[T]):
             async with session:
                 value = await self._operation(session)
         except (Exception, asyncio.CancelledError) as error:
-            if isinstance(error, asyncio.CancelledError) and being_cancelled():
+            if isinstance(error, asyncio.CancelledError) and self._stopping:
                 raise
             if isinstance(error, Exception) and captures(error, self._captured):
                 result: BulkResult[T] = Failed(
@@ -275,6 +285,11 @@ class BulkRun(Generic[T]):
         else:
             self._consecutive = 0
         return result
+
+    @property
+    def _stopping(self) -> bool:
+        """Whether the run is cancelling its workers."""
+        return self._closing or self._broken
 
     def _closed(self) -> AxigenError:
         if self._closed_error is None:

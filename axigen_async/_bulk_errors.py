@@ -11,7 +11,6 @@ described by the library's own messages or by type names.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 
 from axigen_async import exceptions
@@ -19,7 +18,6 @@ from axigen_async.exceptions import AxigenError, ConnectError, DeadlineExceededE
 
 __all__ = [
     "ErrorTypes",
-    "being_cancelled",
     "captures",
     "closed_client_error",
     "first_of",
@@ -40,12 +38,6 @@ def is_connect_error(error: BaseException) -> bool:
     if isinstance(error, DeadlineExceededError):
         return isinstance(error.__cause__, ConnectError)
     return isinstance(error, ConnectError)
-
-
-def being_cancelled() -> bool:
-    """Whether someone asked to cancel the current task (and it has not uncancelled)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 def closed_client_error() -> AxigenError:
@@ -85,8 +77,19 @@ def captures(error: BaseException, types: ErrorTypes) -> bool:
 
     It is when it is an instance of ``types``, or was raised ``from`` one (a
     caller's own wrapper around an :class:`AxigenError` stays an account's
-    failure, while the same wrapper around a ``KeyError`` stays a bug).
+    failure, while the same wrapper around a ``KeyError`` stays a bug). An
+    exception group, as an operation's own task group raises, is one when every
+    exception in it is one.
     """
+    if isinstance(error, BaseExceptionGroup):
+        _, bugs = error.split(lambda leaf: _captured(leaf, types))
+        return bugs is None
+    return _captured(error, types)
+
+
+def _captured(error: BaseException, types: ErrorTypes) -> bool:
+    if isinstance(error, BaseExceptionGroup):
+        return False  # split() tests a group's members one by one
     cause: BaseException | None = error
     for _ in range(_MAX_CAUSES):
         if cause is None:

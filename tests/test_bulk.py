@@ -280,6 +280,84 @@ async def test_a_bug_met_by_every_account_propagates_once_with_a_note(
     assert_no_task_left()
 
 
+async def test_a_wrapper_raised_from_an_axigen_error_is_that_accounts_result(
+    client: AxigenClient,
+) -> None:
+    class StepFailed(Exception):
+        pass
+
+    async def wraps(session: AccountSession) -> str:
+        try:
+            raise NotFoundError("gone", status=404)
+        except NotFoundError as error:
+            raise StepFailed("reading the account") from error
+
+    [result] = await collect(fan_out(client, make_accounts(1), wraps))
+
+    assert isinstance(result, Failed)
+    assert isinstance(result.error, StepFailed)
+
+
+async def test_a_wrapper_around_a_bug_stays_a_bug(client: AxigenClient) -> None:
+    class StepFailed(Exception):
+        pass
+
+    async def wraps(session: AccountSession) -> str:
+        try:
+            found: dict[str, str] = {}
+            return found["missing"]
+        except KeyError as error:
+            raise StepFailed("reading the account") from error
+
+    with pytest.raises(StepFailed):
+        await collect(fan_out(client, make_accounts(1), wraps))
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["flat", "nested"])
+async def test_a_task_group_of_axigen_errors_in_the_operation_is_that_accounts_result(
+    client: AxigenClient, nested: bool
+) -> None:
+    async def two_calls_at_once(session: AccountSession) -> str:
+        async def missing() -> None:
+            await asyncio.sleep(0)
+            raise NotFoundError("gone", status=404)
+
+        async def both() -> None:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(missing())
+                group.create_task(missing())
+
+        async with asyncio.TaskGroup() as group:
+            group.create_task(both() if nested else missing())
+        return session.label
+
+    [result] = await collect(fan_out(client, make_accounts(1), two_calls_at_once))
+
+    assert isinstance(result, Failed)
+    assert isinstance(result.error, ExceptionGroup)
+    matched, rest = result.error.split(NotFoundError)
+    assert matched is not None
+    assert rest is None
+
+
+async def test_a_task_group_with_a_bug_in_the_operation_is_a_bug(client: AxigenClient) -> None:
+    async def one_call_has_a_bug(session: AccountSession) -> str:
+        async def missing() -> None:
+            raise NotFoundError("gone", status=404)
+
+        async def broken() -> None:
+            raise KeyError("bug")
+
+        async with asyncio.TaskGroup() as group:
+            group.create_task(missing())
+            group.create_task(broken())
+        return session.label
+
+    with pytest.raises(ExceptionGroup) as caught:
+        await collect(fan_out(client, make_accounts(1), one_call_has_a_bug))
+    assert caught.group_contains(KeyError)
+
+
 def test_only_exception_types_can_be_declared(client: AxigenClient) -> None:
     with pytest.raises(TypeError, match="Exception subclasses"):
         fan_out(client, [], echo, errors=(KeyboardInterrupt,))  # type: ignore[arg-type]
