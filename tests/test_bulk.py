@@ -385,22 +385,27 @@ async def test_no_more_operations_run_at_once_than_the_concurrency(client: Axige
     running = 0
     most = 0
     most_workers = 0
+    most_counted = 0
 
     async def counted(session: AccountSession) -> str:
-        nonlocal running, most, most_workers
+        nonlocal running, most, most_workers, most_counted
         running += 1
         most = max(most, running)
         most_workers = max(most_workers, len(worker_tasks()))
+        most_counted = max(most_counted, run.workers)
         for _ in range(3):
             await asyncio.sleep(0)
         running -= 1
         return session.label
 
-    results = await collect(fan_out(client, make_accounts(200), counted, concurrency=7))
+    run = fan_out(client, make_accounts(200), counted, concurrency=7)
+    results = await collect(run)
 
     assert len(results) == 200
     assert most == 7
     assert most_workers == 7
+    assert most_counted == 7
+    assert run.workers == 0
 
 
 async def test_a_short_input_starts_no_more_workers_than_it_needs(client: AxigenClient) -> None:
@@ -420,7 +425,7 @@ async def test_a_short_input_starts_no_more_workers_than_it_needs(client: Axigen
 
 async def test_the_input_is_pulled_lazily_and_never_materialized(client: AxigenClient) -> None:
     concurrency = 10
-    total = 100_000
+    total = 20_000
     pulled = 0
 
     def generate() -> Iterator[BulkAccount]:
