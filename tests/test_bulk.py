@@ -567,6 +567,30 @@ async def test_breaking_out_closes_an_async_generator_input(client: AxigenClient
     assert_no_task_left()
 
 
+async def test_a_bug_in_an_operations_cleanup_after_a_break_still_propagates(
+    client: AxigenClient,
+) -> None:
+    never = asyncio.Event()
+
+    async def broken_cleanup(session: AccountSession) -> str:
+        if index_of(session) == 0:
+            return session.label
+        try:
+            await never.wait()
+        except asyncio.CancelledError:
+            raise KeyError("cleanup") from None  # the bug under test
+        return session.label
+
+    async def read_one() -> None:
+        async with fan_out(client, make_accounts(10), broken_cleanup, concurrency=3) as results:
+            async for _ in results:
+                break
+
+    with pytest.raises(KeyError, match="cleanup"):
+        await read_one()
+    assert_no_task_left()
+
+
 async def test_an_error_in_the_consumer_propagates_unwrapped(client: AxigenClient) -> None:
     async def consume() -> None:
         async with fan_out(client, make_accounts(100), echo, concurrency=3) as results:

@@ -84,8 +84,8 @@ class Gate:
 
     Requests that reach a gate only pass together, so a gate that opens proves that
     the client could send ``count`` of them at the same time. ``release()`` opens it
-    early; after ``GATE_PATIENCE`` it opens by itself, so nothing hangs.
-    Made and used only in the fake's own loop.
+    early; after ``GATE_PATIENCE`` it opens by itself, so nothing hangs. It may be
+    made in any thread, but is used only in the fake's own loop.
     """
 
     def __init__(self, route: str, count: int) -> None:
