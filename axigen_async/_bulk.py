@@ -27,6 +27,7 @@ from axigen_async._bulk_errors import (
     closed_client_error,
     first_of,
     is_connect_error,
+    server_down_stop,
 )
 from axigen_async._bulk_results import (
     BulkAccount,
@@ -312,15 +313,8 @@ class BulkRun(Generic[T]):
         limit = self._stop_after
         if limit is None or self._consecutive < limit or self._stopped is not None:
             return
-        last = str(error) if isinstance(error, AxigenError) else type(error).__name__
-        stopped = ServerUnavailableError(
-            f"stopped starting accounts: {self._consecutive} consecutive accounts failed to "
-            f"connect to {self._client.base_url}; the server looks down (last error: {last})",
-            consecutive_failures=self._consecutive,
-        )
-        stopped.__cause__ = error
-        self._stopped = stopped
-        logger.warning("%s", stopped)
+        self._stopped = server_down_stop(self._consecutive, self._client.base_url, error)
+        logger.warning("%s", self._stopped)
 
 
 def fan_out(

@@ -14,7 +14,12 @@ from __future__ import annotations
 from collections import Counter
 
 from axigen_async import exceptions
-from axigen_async.exceptions import AxigenError, ConnectError, DeadlineExceededError
+from axigen_async.exceptions import (
+    AxigenError,
+    ConnectError,
+    DeadlineExceededError,
+    ServerUnavailableError,
+)
 
 __all__ = [
     "ErrorTypes",
@@ -22,6 +27,7 @@ __all__ = [
     "closed_client_error",
     "first_of",
     "is_connect_error",
+    "server_down_stop",
 ]
 
 #: The ``errors`` given to ``fan_out``: exception types that are an account's result.
@@ -38,6 +44,21 @@ def is_connect_error(error: BaseException) -> bool:
     if isinstance(error, DeadlineExceededError):
         return isinstance(error.__cause__, ConnectError)
     return isinstance(error, ConnectError)
+
+
+def server_down_stop(consecutive: int, base_url: str, error: Exception) -> ServerUnavailableError:
+    """The shared reason for the accounts not started once the server looks down.
+
+    Caused by the last failure; its message is the library's own, or its type's name.
+    """
+    last = str(error) if isinstance(error, AxigenError) else type(error).__name__
+    stopped = ServerUnavailableError(
+        f"stopped starting accounts: {consecutive} consecutive accounts failed to "
+        f"connect to {base_url}; the server looks down (last error: {last})",
+        consecutive_failures=consecutive,
+    )
+    stopped.__cause__ = error
+    return stopped
 
 
 def closed_client_error() -> AxigenError:
