@@ -13,7 +13,6 @@ import pickle
 import socket
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -25,9 +24,6 @@ from axigen_async.api import account
 from axigen_async.bulk import (
     BulkAccount,
     BulkResult,
-    BulkRun,
-    Failed,
-    NotAttempted,
     Outcome,
     Progress,
     ServerUnavailableError,
@@ -36,7 +32,6 @@ from axigen_async.bulk import (
     is_connect_error,
 )
 from axigen_async.exceptions import (
-    AxigenError,
     ConnectError,
     ConnectTimeoutError,
     DeadlineExceededError,
@@ -44,64 +39,26 @@ from axigen_async.exceptions import (
     NotFoundError,
     RequestTimeoutError,
 )
+from tests.bulk_support import (
+    BASE_URL,
+    FakeClock,
+    assert_no_task_left,
+    collect,
+    echo,
+    email,
+    index_of,
+    index_of_email,
+    make_accounts,
+    refused,
+    worker_tasks,
+)
 from tests.helpers import wait_until
-
-BASE_URL = "http://127.0.0.1:9"
-WORKER_PREFIX = "axigen-fan-out-worker"
-T = TypeVar("T")
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[AxigenClient]:
     async with AxigenClient(BASE_URL) as client:
         yield client
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def email(index: int) -> str:
-    return f"user{index}@example.com"
-
-
-def index_of(session: AccountSession) -> int:
-    return int(session.label.removeprefix("user").partition("@")[0])
-
-
-def make_accounts(count: int) -> list[BulkAccount]:
-    return [BulkAccount.basic(email(i), "secret") for i in range(count)]
-
-
-def refused() -> ConnectError:
-    return ConnectError(
-        "cannot connect: [Errno 111] Connection refused",
-        method="POST",
-        url="/api/v1/login",
-        attempts=4,
-    )
-
-
-async def echo(session: AccountSession) -> str:
-    await asyncio.sleep(0)
-    return session.label
-
-
-async def collect(run: BulkRun[T]) -> list[BulkResult[T]]:
-    async with run as results:
-        return [result async for result in results]
-
-
-def worker_tasks() -> set[asyncio.Task[object]]:
-    return {t for t in asyncio.all_tasks() if t.get_name().startswith(WORKER_PREFIX)}
-
-
-def assert_no_task_left() -> None:
-    assert asyncio.all_tasks() == {asyncio.current_task()}
 
 
 # --- every account once ------------------------------------------------------------
@@ -171,211 +128,6 @@ async def test_one_failing_account_does_not_stop_the_others(client: AxigenClient
     assert [r.account.email for r in failed] == [email(5)]
     assert isinstance(failed[0].error, LoginError)
     assert sum(r.ok for r in results) == 9
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        pytest.param(AxigenError("axigen"), id="AxigenError"),
-        pytest.param(NotFoundError("gone", status=404), id="NotFoundError"),
-        pytest.param(DeadlineExceededError("late"), id="DeadlineExceededError"),
-    ],
-)
-async def test_an_axigen_error_of_the_operation_is_that_accounts_result(
-    client: AxigenClient, error: Exception
-) -> None:
-    async def fails(session: AccountSession) -> str:
-        raise error
-
-    [result] = await collect(fan_out(client, make_accounts(1), fails))
-
-    assert isinstance(result, Failed)
-    assert result.outcome is Outcome.FAILED
-    assert result.error is error
-
-
-class QuotaPolicyError(Exception):
-    """An error of the caller's own, declared to fan_out as an account's result."""
-
-
-@pytest.mark.parametrize(
-    ("error", "declared"),
-    [
-        pytest.param(QuotaPolicyError("over"), (QuotaPolicyError,), id="own-type"),
-        pytest.param(KeyError("missing"), (LookupError,), id="subclass-of-declared"),
-        pytest.param(TimeoutError(), (ValueError, TimeoutError), id="one-of-several"),
-    ],
-)
-async def test_a_declared_exception_type_is_that_accounts_result(
-    client: AxigenClient, error: Exception, declared: tuple[type[Exception], ...]
-) -> None:
-    async def fails(session: AccountSession) -> str:
-        raise error
-
-    results = await collect(fan_out(client, make_accounts(3), fails, errors=declared))
-
-    assert len(results) == 3
-    assert all(isinstance(r, Failed) and r.error is error for r in results)
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        pytest.param(ValueError("bad"), id="ValueError"),
-        pytest.param(KeyError("missing"), id="KeyError"),
-        pytest.param(RuntimeError("closed"), id="RuntimeError"),
-        pytest.param(TimeoutError(), id="TimeoutError"),
-    ],
-)
-async def test_an_undeclared_exception_is_a_bug_that_ends_the_run(
-    client: AxigenClient, error: Exception
-) -> None:
-    cancelled: list[str] = []
-    never = asyncio.Event()
-
-    async def one_has_a_bug(session: AccountSession) -> str:
-        if index_of(session) == 4:
-            raise error
-        try:
-            await never.wait()
-        except asyncio.CancelledError:
-            cancelled.append(session.label)
-            raise
-        return session.label
-
-    got: list[BulkResult[str]] = []
-    went_on = False
-
-    async def consume() -> None:
-        nonlocal went_on
-        async with fan_out(
-            client, make_accounts(100), one_has_a_bug, concurrency=5, errors=(QuotaPolicyError,)
-        ) as results:
-            got.extend([r async for r in results])
-            went_on = True
-
-    with pytest.raises(type(error)) as caught:
-        await consume()
-
-    assert caught.value is error
-    assert not went_on
-    assert got == []
-    # The four others running when the bug came were cancelled; nothing else started.
-    assert sorted(cancelled) == sorted(email(i) for i in range(4))
-    assert_no_task_left()
-
-
-async def test_a_bug_met_by_every_account_propagates_once_with_a_note(
-    client: AxigenClient,
-) -> None:
-    async def always_broken(session: AccountSession) -> str:
-        raise ZeroDivisionError(index_of(session))
-
-    with pytest.raises(ZeroDivisionError) as caught:
-        await collect(fan_out(client, make_accounts(20), always_broken, concurrency=5))
-
-    notes = getattr(caught.value, "__notes__", [])
-    # Each account's operation fails at once; how many ran before the cancel varies.
-    assert all(note.startswith("fan_out: ") and "ZeroDivisionError x" in note for note in notes)
-    assert_no_task_left()
-
-
-async def test_a_wrapper_raised_from_an_axigen_error_is_that_accounts_result(
-    client: AxigenClient,
-) -> None:
-    class StepFailed(Exception):
-        pass
-
-    async def wraps(session: AccountSession) -> str:
-        try:
-            raise NotFoundError("gone", status=404)
-        except NotFoundError as error:
-            raise StepFailed("reading the account") from error
-
-    [result] = await collect(fan_out(client, make_accounts(1), wraps))
-
-    assert isinstance(result, Failed)
-    assert isinstance(result.error, StepFailed)
-
-
-async def test_a_wrapper_around_a_bug_stays_a_bug(client: AxigenClient) -> None:
-    class StepFailed(Exception):
-        pass
-
-    async def wraps(session: AccountSession) -> str:
-        try:
-            found: dict[str, str] = {}
-            return found["missing"]
-        except KeyError as error:
-            raise StepFailed("reading the account") from error
-
-    with pytest.raises(StepFailed):
-        await collect(fan_out(client, make_accounts(1), wraps))
-
-
-@pytest.mark.parametrize("nested", [False, True], ids=["flat", "nested"])
-async def test_a_task_group_of_axigen_errors_in_the_operation_is_that_accounts_result(
-    client: AxigenClient, nested: bool
-) -> None:
-    async def two_calls_at_once(session: AccountSession) -> str:
-        async def missing() -> None:
-            await asyncio.sleep(0)
-            raise NotFoundError("gone", status=404)
-
-        async def both() -> None:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(missing())
-                group.create_task(missing())
-
-        async with asyncio.TaskGroup() as group:
-            group.create_task(both() if nested else missing())
-        return session.label
-
-    [result] = await collect(fan_out(client, make_accounts(1), two_calls_at_once))
-
-    assert isinstance(result, Failed)
-    assert isinstance(result.error, ExceptionGroup)
-    matched, rest = result.error.split(NotFoundError)
-    assert matched is not None
-    assert rest is None
-
-
-async def test_a_task_group_with_a_bug_in_the_operation_is_a_bug(client: AxigenClient) -> None:
-    async def one_call_has_a_bug(session: AccountSession) -> str:
-        async def missing() -> None:
-            raise NotFoundError("gone", status=404)
-
-        async def broken() -> None:
-            raise KeyError("bug")
-
-        async with asyncio.TaskGroup() as group:
-            group.create_task(missing())
-            group.create_task(broken())
-        return session.label
-
-    with pytest.raises(ExceptionGroup) as caught:
-        await collect(fan_out(client, make_accounts(1), one_call_has_a_bug))
-    assert caught.group_contains(KeyError)
-
-
-def test_only_exception_types_can_be_declared(client: AxigenClient) -> None:
-    with pytest.raises(TypeError, match="Exception subclasses"):
-        fan_out(client, [], echo, errors=(KeyboardInterrupt,))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="Exception subclasses"):
-        fan_out(client, [], echo, errors=(ValueError("x"),))  # type: ignore[arg-type]
-
-
-async def test_a_cancelled_error_nobody_asked_for_is_a_bug(client: AxigenClient) -> None:
-    async def cancelled(session: AccountSession) -> str:
-        raise asyncio.CancelledError
-
-    current = asyncio.current_task()
-    assert current is not None
-    with pytest.raises(RuntimeError, match="nobody cancelled it") as caught:
-        await collect(fan_out(client, make_accounts(5), cancelled, concurrency=2))
-    assert isinstance(caught.value.__cause__, asyncio.CancelledError)
-    assert current.cancelling() == 0
-    assert_no_task_left()
 
 
 # --- bounds ----------------------------------------------------------------------------
@@ -543,10 +295,6 @@ async def test_breaking_out_cancels_the_workers_and_closes_the_input(
     assert all(index_of_email(label) % 2 for label in cancelled)
 
 
-def index_of_email(address: str) -> int:
-    return int(address.removeprefix("user").partition("@")[0])
-
-
 async def test_breaking_out_closes_an_async_generator_input(client: AxigenClient) -> None:
     closed = False
 
@@ -564,30 +312,6 @@ async def test_breaking_out_closes_an_async_generator_input(client: AxigenClient
             break
 
     assert closed
-    assert_no_task_left()
-
-
-async def test_a_bug_in_an_operations_cleanup_after_a_break_still_propagates(
-    client: AxigenClient,
-) -> None:
-    never = asyncio.Event()
-
-    async def broken_cleanup(session: AccountSession) -> str:
-        if index_of(session) == 0:
-            return session.label
-        try:
-            await never.wait()
-        except asyncio.CancelledError:
-            raise KeyError("cleanup") from None  # the bug under test
-        return session.label
-
-    async def read_one() -> None:
-        async with fan_out(client, make_accounts(10), broken_cleanup, concurrency=3) as results:
-            async for _ in results:
-                break
-
-    with pytest.raises(KeyError, match="cleanup"):
-        await read_one()
     assert_no_task_left()
 
 
@@ -1087,82 +811,3 @@ def test_the_bulk_module_exports_a_sorted_complete_all() -> None:
     assert list(bulk_module.__all__) == sorted(bulk_module.__all__)
     for name in bulk_module.__all__:
         assert hasattr(bulk_module, name), name
-
-
-# --- the result variants ------------------------------------------------------------
-
-
-async def test_each_outcome_has_its_own_result_class(client: AxigenClient) -> None:
-    async def by_index(session: AccountSession) -> int:
-        index = index_of(session)
-        if index % 3 == 1:
-            raise NotFoundError("gone", status=404)
-        if index % 3 == 2:
-            raise refused()
-        return index
-
-    run = fan_out(client, make_accounts(30), by_index, concurrency=1, stop_after_connect_failures=1)
-    described: dict[str, str] = {}
-    async with run as results:
-        async for result in results:
-            match result:
-                case Succeeded(account=BulkAccount(email=address), value=value):
-                    described[address] = f"ok {value}"
-                case Failed(error=NotFoundError() as error):
-                    described[result.account.email] = f"failed {error.status}"
-                case Failed(error=ConnectError()):
-                    described[result.account.email] = "could not connect"
-                case NotAttempted(error=reason):
-                    assert reason is run.stopped_reason
-                    described[result.account.email] = "not attempted"
-
-    # Account 0 succeeds, 1 fails with a 404, 2 cannot connect: the stop (after one).
-    assert described == {
-        email(0): "ok 0",
-        email(1): "failed 404",
-        email(2): "could not connect",
-        **{email(i): "not attempted" for i in range(3, 30)},
-    }
-
-
-def test_unwrap_gives_the_value_or_raises_the_error() -> None:
-    bulk_account = BulkAccount.basic(email(0), "secret")
-    error = NotFoundError("gone", status=404)
-    stop = ServerUnavailableError("down", consecutive_failures=3)
-
-    assert Succeeded(bulk_account, 7).unwrap() == 7
-    with pytest.raises(NotFoundError) as caught:
-        Failed(bulk_account, error).unwrap()
-    assert caught.value is error
-    with pytest.raises(ServerUnavailableError):
-        NotAttempted(bulk_account, stop).unwrap()
-
-
-def test_every_variant_answers_the_shared_attributes() -> None:
-    bulk_account = BulkAccount.basic(email(0), "secret")
-    error = NotFoundError("gone", status=404)
-    stop = ServerUnavailableError("down", consecutive_failures=3)
-    succeeded = Succeeded(bulk_account, "v", attempts=2, elapsed=0.5)
-    failed = Failed(bulk_account, error, attempts=3, elapsed=1.5)
-    skipped = NotAttempted(bulk_account, stop)
-
-    assert (succeeded.ok, succeeded.outcome, succeeded.value, succeeded.error) == (
-        True,
-        Outcome.OK,
-        "v",
-        None,
-    )
-    assert (failed.ok, failed.outcome, failed.value, failed.error) == (
-        False,
-        Outcome.FAILED,
-        None,
-        error,
-    )
-    assert (skipped.ok, skipped.outcome, skipped.value, skipped.error) == (
-        False,
-        Outcome.NOT_ATTEMPTED,
-        None,
-        stop,
-    )
-    assert (skipped.attempts, skipped.elapsed) == (0, 0.0)
-    assert "secret" not in repr(succeeded) + repr(failed) + repr(skipped)
