@@ -1,130 +1,55 @@
 """The bulk fan-out engine: one operation over many accounts, one result per account.
 
-A bounded pool of worker tasks pulls accounts from one shared, lazy iterator,
-runs the caller's operation in each account's own session, and hands each
-result to the consumer through a bounded queue, so memory follows the
-concurrency, never the number of accounts. One account's failure is that
-account's result; when the server looks down the engine stops starting
-accounts and says so once. It sends nothing itself (the sessions do), and never
-logs or keeps a secret: results name accounts by address only.
+Responsibility: run the caller's operation once per account in that account's own
+session, with a bounded pool of workers in one :class:`asyncio.TaskGroup` pulling
+accounts from a single lazy iterator, and hand each result to the consumer through
+a bounded queue, so memory follows the concurrency, never the number of accounts.
+An :class:`AxigenError` (or an exception type the caller declares) is that account's
+result; any other exception is a bug and ends the run. When the server looks down,
+or the client is closed, the engine stops starting accounts.
+
+Must not: send anything itself (the sessions do), create a task outside its task
+group, or log or keep a secret: results name accounts by address only.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import enum
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
-from axigen_async._bulk_values import BulkAccount, BulkResult, Outcome, Progress
+from axigen_async._bulk_errors import (
+    ErrorTypes,
+    captures,
+    closed_client_error,
+    first_of,
+    is_connect_error,
+    server_down_stop,
+)
+from axigen_async._bulk_results import (
+    BulkAccount,
+    BulkResult,
+    Failed,
+    NotAttempted,
+    Progress,
+    Succeeded,
+)
+from axigen_async._bulk_source import Source
 from axigen_async._client import AxigenClient
 from axigen_async._session import AccountSession
-from axigen_async.exceptions import (
-    AxigenError,
-    ConnectError,
-    DeadlineExceededError,
-    ServerUnavailableError,
-)
+from axigen_async.exceptions import AxigenError, ServerUnavailableError
 
-__all__ = [
-    "BulkAccount",
-    "BulkResult",
-    "BulkRun",
-    "Outcome",
-    "Progress",
-    "ServerUnavailableError",
-    "fan_out",
-    "is_connect_error",
-]
+__all__ = ["BulkRun", "fan_out", "is_connect_error"]
 
 T = TypeVar("T")
 
 logger = logging.getLogger("axigen_async")
 
-
-def is_connect_error(error: BaseException) -> bool:
-    """The default server-down test: the connection could not be opened at all.
-
-    True for :class:`ConnectError`, which includes :class:`ConnectTimeoutError`,
-    and for a :class:`DeadlineExceededError` whose call ran out of time while
-    still connecting (its ``__cause__`` is then a ``ConnectTimeoutError``).
-    """
-    if isinstance(error, DeadlineExceededError):
-        return isinstance(error.__cause__, ConnectError)
-    return isinstance(error, ConnectError)
-
-
-class _Signal(enum.Enum):
-    END = "end"  # every worker is done: the last result was delivered
-    WAKE = "wake"  # a worker crashed: the consumer must look at ``_crash``
-
-
+#: Put on the queue by the last worker to end: the consumer has every result.
 _END = object()
-
-
-class _Source:
-    """The input, pulled lazily by one worker at a time; an input error ends it."""
-
-    def __init__(self, accounts: Iterable[BulkAccount] | AsyncIterable[BulkAccount]) -> None:
-        self._async: AsyncIterator[BulkAccount] | None = None
-        self._sync: Iterator[BulkAccount] | None = None
-        if isinstance(accounts, AsyncIterable):
-            self._async = aiter(accounts)
-        elif isinstance(accounts, Iterable):
-            self._sync = iter(accounts)
-        else:
-            raise TypeError(f"accounts must be an iterable or an async iterable, not {accounts!r}")
-        self._lock = asyncio.Lock()
-        self.ended = False
-        #: What the input raised, if it did; raised to the consumer after the last result.
-        self.error: Exception | None = None
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> BulkAccount:
-        async with self._lock:
-            if self.ended:
-                raise StopAsyncIteration
-            try:
-                account = await self._pull()
-            except Exception as error:
-                self.error = error
-                account = None
-            if account is None:
-                self.ended = True
-                raise StopAsyncIteration
-            return account
-
-    async def _pull(self) -> BulkAccount | None:
-        if self._async is not None:
-            item: object = await anext(self._async, _END)
-        else:
-            assert self._sync is not None
-            item = next(self._sync, _END)
-        if item is _END:
-            return None
-        if isinstance(item, BulkAccount):
-            return item
-        raise TypeError(f"fan_out accounts must be BulkAccount values, got {type(item).__name__}")
-
-    def end(self) -> None:
-        self.ended = True
-
-    async def close(self) -> None:
-        """Close the iterator taken from the input, as ``contextlib.aclosing`` would."""
-        if self._async is not None:
-            aclose = getattr(self._async, "aclose", None)
-            if aclose is not None:
-                await aclose()
-        else:
-            close = getattr(self._sync, "close", None)
-            if close is not None:
-                close()
 
 
 class BulkRun(Generic[T]):
@@ -140,6 +65,7 @@ class BulkRun(Generic[T]):
         operation: Callable[[AccountSession], Awaitable[T]],
         *,
         concurrency: int,
+        errors: ErrorTypes,
         stop_after_connect_failures: int | None,
         is_server_down_error: Callable[[BaseException], bool],
         on_progress: Callable[[Progress], object] | None,
@@ -149,23 +75,33 @@ class BulkRun(Generic[T]):
             raise ValueError("concurrency must be at least 1")
         if stop_after_connect_failures is not None and stop_after_connect_failures < 1:
             raise ValueError("stop_after_connect_failures must be at least 1, or None")
+        for error_type in errors:
+            if not (isinstance(error_type, type) and issubclass(error_type, Exception)):
+                raise TypeError(f"errors must be Exception subclasses, not {error_type!r}")
         self._client = client
-        self._source = _Source(accounts)
+        self._source = Source(accounts)
         self._operation = operation
         self._concurrency = concurrency
+        self._captured: ErrorTypes = (AxigenError, *errors)
         self._stop_after = stop_after_connect_failures
         self._is_server_down = is_server_down_error
         self._on_progress = on_progress
         self._clock = clock
         # A bounded queue: a slow consumer stops the workers, so memory stays bounded.
-        self._queue: asyncio.Queue[BulkResult[T] | _Signal] = asyncio.Queue(concurrency)
-        self._workers: set[asyncio.Task[None]] = set()
+        self._queue: asyncio.Queue[BulkResult[T] | object] = asyncio.Queue(concurrency)
+        self._group: asyncio.TaskGroup | None = None
+        self._workers: list[asyncio.Task[None]] = []
         self._live_workers = 0
         self._entered = False
+        # Set when the run cancels its workers: the consumer left the block (closing),
+        # or a worker's bug made the task group cancel the others (broken). The run's
+        # own record, because on Python 3.11 a task's cancelling() count can stay
+        # raised after an operation's own TaskGroup was done with it.
         self._closing = False
+        self._broken = False
         self._finished = False
-        self._crash: BaseException | None = None
         self._stopped: ServerUnavailableError | None = None
+        self._closed_error: AxigenError | None = None
         self._consecutive = 0
         self._started = 0.0
         self._in_flight = 0
@@ -179,7 +115,7 @@ class BulkRun(Generic[T]):
 
     @property
     def stopped_reason(self) -> ServerUnavailableError | None:
-        """Why the fan-out stopped starting accounts, or None while it has not."""
+        """Why the fan-out stopped starting accounts because the server looked down."""
         return self._stopped
 
     def progress(self) -> Progress:
@@ -196,6 +132,11 @@ class BulkRun(Generic[T]):
             rate=done / elapsed if elapsed > 0 else 0.0,
         )
 
+    @property
+    def workers(self) -> int:
+        """Worker tasks running right now (at most the concurrency)."""
+        return self._live_workers
+
     # --- the consumer's side -----------------------------------------------------
 
     async def __aenter__(self) -> Self:
@@ -205,6 +146,9 @@ class BulkRun(Generic[T]):
             raise RuntimeError("this AxigenClient is closed; create a new one")
         self._entered = True
         self._started = self._clock()
+        group = asyncio.TaskGroup()
+        await group.__aenter__()
+        self._group = group
         self._spawn()
         return self
 
@@ -214,35 +158,27 @@ class BulkRun(Generic[T]):
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Cancel the workers still running and wait for them (their sessions close)."""
+        """Cancel the workers still running and wait for them (their sessions close).
+
+        The task group waits for every worker, even when cancelled again meanwhile.
+        A worker's bug, or the block's own exception, propagates as itself (the
+        first of them when there are several).
+        """
         self._closing = True
-        self._source.end()
-        pending = set(self._workers)
-        for task in pending:
+        for task in self._workers:
             task.cancel()
-        # Wait for every worker even when cancelled again meanwhile, as TaskGroup does:
-        # leaving at a second cancellation left workers running past the block, their
-        # sessions still logging out on a client the caller may close next. A further
-        # cancellation is passed on to the workers (cutting their logouts short) and
-        # raised once they are done; each one turns the loop once more. The loop ends
-        # when the workers do: cancelled, each is bounded by its call's deadline.
-        cancelled_again: asyncio.CancelledError | None = None
-        while pending:
-            try:
-                await asyncio.wait(pending)
-            except asyncio.CancelledError as error:
-                cancelled_again = error
-                for task in pending:
-                    task.cancel()
-            pending = {task for task in pending if not task.done()}
-        await self._source.close()
-        if cancelled_again is not None:
-            raise cancelled_again
-        crash = self._crash
-        if crash is not None and exc_value is None and not self._finished:
-            # A worker failed after the consumer stopped reading: do not let it vanish.
-            self._finished = True
-            raise crash
+        group = self._group
+        assert group is not None
+        raised: BaseExceptionGroup[BaseException] | None = None
+        try:
+            await group.__aexit__(exc_type, exc_value, traceback)
+        except BaseExceptionGroup as errors:
+            raised = errors
+        finally:
+            self._workers.clear()
+            await self._source.close()
+        if raised is not None:
+            raise first_of(raised)
 
     def __aiter__(self) -> Self:
         return self
@@ -252,117 +188,133 @@ class BulkRun(Generic[T]):
             raise RuntimeError("iterate inside 'async with fan_out(...) as results:'")
         if self._finished:
             raise StopAsyncIteration
-        self._raise_crash()
         item = await self._queue.get()
-        self._raise_crash()
-        if item is _Signal.END:
+        if item is _END:
             self._finished = True
             if self._source.error is not None:
                 raise self._source.error
             raise StopAsyncIteration
-        assert item is not _Signal.WAKE, "a wake-up always comes with a crash"
-        if item.outcome is Outcome.OK:
+        result: BulkResult[T] = item  # type: ignore[assignment]
+        if isinstance(result, Succeeded):
             self._succeeded += 1
-        elif item.outcome is Outcome.FAILED:
+        elif isinstance(result, Failed):
             self._failed += 1
         else:
             self._not_attempted += 1
         if self._on_progress is not None:
             self._on_progress(self.progress())
-        return item
-
-    def _raise_crash(self) -> None:
-        if self._crash is not None:
-            self._finished = True
-            raise self._crash
+        return result
 
     # --- the workers -------------------------------------------------------------
 
     def _spawn(self) -> None:
-        task = asyncio.get_running_loop().create_task(
+        assert self._group is not None
+        task = self._group.create_task(
             self._work(), name=f"axigen-fan-out-worker-{len(self._workers) + 1}"
         )
-        self._workers.add(task)
+        self._workers.append(task)
+        # Counted from its creation, so a worker that has not run yet keeps the end away.
         self._live_workers += 1
-        task.add_done_callback(self._worker_done)
 
     async def _work(self) -> None:
-        async for account in self._source:
-            # Grow the pool one worker per account pulled, up to the concurrency,
-            # so a short input never starts more workers than it needs.
-            if len(self._workers) < self._concurrency:
-                self._spawn()
-            result = await self._run_one(account)
-            if self._closing:
-                return
-            await self._queue.put(result)
-        self._live_workers -= 1
-        if self._live_workers == 0 and not self._closing:
-            await self._queue.put(_Signal.END)
+        try:
+            while (account := await self._source.pull()) is not None:
+                # Grow the pool one worker per account pulled, up to the concurrency,
+                # so a short input never starts more workers than it needs.
+                if len(self._workers) < self._concurrency and not self._stopping:
+                    self._spawn()
+                result = await self._run_one(account)
+                if self._stopping:
+                    # Cancelled meanwhile, and the operation swallowed it: end anyway.
+                    raise asyncio.CancelledError
+                await self._queue.put(result)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            # A bug: the task group now cancels the other workers.
+            self._broken = True
+            raise
+        finally:
+            self._live_workers -= 1
+        if self._live_workers == 0:
+            await self._queue.put(_END)
 
     async def _run_one(self, account: BulkAccount) -> BulkResult[T]:
-        if self._stopped is not None:
-            return BulkResult(account, Outcome.NOT_ATTEMPTED, error=self._stopped)
+        reason = self._reason_to_skip()
+        if reason is not None:
+            return NotAttempted(account, reason)
         session = self._client.session(account.credentials, label=account.email)
         clock = self._clock
         self._in_flight += 1
         started = clock()
-        result: BulkResult[T]
         try:
             async with session:
                 value = await self._operation(session)
-        except Exception as error:
-            result = BulkResult(
-                account,
-                Outcome.FAILED,
-                error=error,
-                attempts=session.requests_attempted,
-                elapsed=clock() - started,
-            )
+        except (Exception, asyncio.CancelledError) as error:
+            if isinstance(error, asyncio.CancelledError) and self._stopping:
+                raise
+            if isinstance(error, Exception) and captures(error, self._captured):
+                result: BulkResult[T] = Failed(
+                    account, error, attempts=session.requests_attempted, elapsed=clock() - started
+                )
+            elif not self._client.closed:
+                if isinstance(error, asyncio.CancelledError):
+                    # Re-raised as is, it would end the worker as if cancelled: the
+                    # task group ignores that, and the account would go unreported.
+                    raise RuntimeError(
+                        "the fan-out's operation raised CancelledError, but nobody cancelled it"
+                    ) from error
+                raise
+            else:
+                # Closing the client under a call makes it raise whatever aiohttp chose
+                # (RuntimeError, or a CancelledError though nobody cancelled this task):
+                # the account failed because the client is gone.
+                result = Failed(
+                    account,
+                    self._closed(),
+                    attempts=session.requests_attempted,
+                    elapsed=clock() - started,
+                )
         else:
-            result = BulkResult(
-                account,
-                Outcome.OK,
-                value=value,
-                attempts=session.requests_attempted,
-                elapsed=clock() - started,
+            result = Succeeded(
+                account, value, attempts=session.requests_attempted, elapsed=clock() - started
             )
         finally:
             self._in_flight -= 1
-        self._watch_server(result)
+        if isinstance(result, Failed):
+            self._watch_server(result.error)
+        else:
+            self._consecutive = 0
         return result
 
-    def _watch_server(self, result: BulkResult[T]) -> None:
+    @property
+    def _stopping(self) -> bool:
+        """Whether the run is cancelling its workers."""
+        return self._closing or self._broken
+
+    def _closed(self) -> AxigenError:
+        if self._closed_error is None:
+            self._closed_error = closed_client_error()
+        return self._closed_error
+
+    def _reason_to_skip(self) -> AxigenError | None:
+        if self._stopped is not None:
+            return self._stopped
+        if self._client.closed:
+            return self._closed()
+        return None
+
+    def _watch_server(self, error: Exception) -> None:
         """Count consecutive server-down failures; stop starting accounts at the limit."""
-        error = result.error
-        if error is None or not self._is_server_down(error):
+        if error is self._closed_error or not self._is_server_down(error):
             self._consecutive = 0
             return
         self._consecutive += 1
         limit = self._stop_after
         if limit is None or self._consecutive < limit or self._stopped is not None:
             return
-        last = str(error) if isinstance(error, AxigenError) else type(error).__name__
-        stopped = ServerUnavailableError(
-            f"stopped starting accounts: {self._consecutive} consecutive accounts failed to "
-            f"connect to {self._client.base_url}; the server looks down (last error: {last})",
-            consecutive_failures=self._consecutive,
-        )
-        stopped.__cause__ = error
-        self._stopped = stopped
-        logger.warning("%s", stopped)
-
-    def _worker_done(self, task: asyncio.Task[None]) -> None:
-        try:
-            task.result()  # also marks the exception as retrieved
-        except BaseException as error:
-            if self._closing or self._crash is not None:
-                return
-            # A worker only fails on a stray CancelledError, an exception from the
-            # input check or the server-down test, a closed client, or a bug.
-            self._crash = error
-            with contextlib.suppress(asyncio.QueueFull):
-                self._queue.put_nowait(_Signal.WAKE)
+        self._stopped = server_down_stop(self._consecutive, self._client.base_url, error)
+        logger.warning("%s", self._stopped)
 
 
 def fan_out(
@@ -371,6 +323,7 @@ def fan_out(
     operation: Callable[[AccountSession], Awaitable[T]],
     *,
     concurrency: int = 50,
+    errors: ErrorTypes = (),
     stop_after_connect_failures: int | None = 20,
     is_server_down_error: Callable[[BaseException], bool] = is_connect_error,
     on_progress: Callable[[Progress], object] | None = None,
@@ -380,24 +333,44 @@ def fan_out(
 
         async with fan_out(client, accounts, account.get_info, concurrency=50) as results:
             async for result in results:
-                print(result.account.email, result.outcome.value)
+                match result:
+                    case Succeeded(value=info):
+                        print(result.account.email, info.quota_used_percent)
+                    case Failed(error=error) | NotAttempted(error=error):
+                        print(result.account.email, result.outcome.value, error)
             if results.stopped_reason is not None:
                 print(results.stopped_reason)
 
     Each account runs as ``async with client.session(credentials, label=email) as s:
     await operation(s)``, so ``s.label`` is the account's address even for a Bearer token.
-    Every account the input yields is reported exactly once, in completion order;
-    any ``Exception`` from the operation (or the account's login) is that account's
-    FAILED result, while ``CancelledError`` and other ``BaseException`` propagate.
+    Every account the input yields is reported exactly once, in completion order,
+    as a :class:`Succeeded`, :class:`Failed` or :class:`NotAttempted`.
+
+    An :class:`AxigenError` from the operation (or the account's login), or an
+    exception of one of the ``errors`` types, is that account's :class:`Failed`
+    result; so is an exception raised ``from`` one of those (``raise
+    MyError(...) from axigen_error``: a wrapper keeps what it wraps). Any other
+    exception is a bug: the operations still running are cancelled, and it
+    propagates out of the ``async with`` block as itself (cancelling the block's
+    body, as :class:`asyncio.TaskGroup` does); when several operations fail at
+    once, the first error propagates with a note naming the others. An operation
+    that raises ``CancelledError`` without being cancelled is such a bug, raised
+    as :class:`RuntimeError`.
+
     The input is pulled lazily: at most ``2 * concurrency`` accounts are held at once
     (running, or finished and waiting for the consumer), whatever its length.
 
     Once ``stop_after_connect_failures`` accounts in a row failed with an error for
     which ``is_server_down_error`` is true (by default a :class:`ConnectError`), no
     account is started any more: those in flight finish and are reported, and each
-    remaining account is reported NOT_ATTEMPTED with one shared
+    remaining account is reported :class:`NotAttempted` with one shared
     :class:`ServerUnavailableError`, also in ``results.stopped_reason``. Any other
     outcome resets the count. None turns the stop off.
+
+    If the client is closed while the fan-out runs, the operations it interrupts
+    are :class:`Failed` and every remaining account is :class:`NotAttempted`, both
+    with one shared error saying so (the client's ``ClientClosedError`` where it
+    has one); the consumer never receives a ``CancelledError`` for it.
 
     ``on_progress`` is called with a :class:`Progress` after every result, in the
     consumer's task; what it raises propagates. Leaving the block early (``break``,
@@ -406,17 +379,19 @@ def fan_out(
 
     Raises:
         ValueError: ``concurrency`` or ``stop_after_connect_failures`` is below 1.
-        TypeError: ``accounts`` is not iterable; or, after the last result, the
-            input yielded something other than a :class:`BulkAccount`.
+        TypeError: ``accounts`` is not iterable, or ``errors`` holds something other
+            than an ``Exception`` subclass; or, after the last result, the input
+            yielded something other than a :class:`BulkAccount`.
         RuntimeError: the client is closed, or the run is iterated outside its block.
         Exception: whatever the input iterator raised, after the results of the
-            accounts it had yielded.
+            accounts it had yielded; and any bug of the operation, as above.
     """
     return BulkRun(
         client,
         accounts,
         operation,
         concurrency=concurrency,
+        errors=errors,
         stop_after_connect_failures=stop_after_connect_failures,
         is_server_down_error=is_server_down_error,
         on_progress=on_progress,

@@ -1,4 +1,10 @@
-"""Helpers shared by the test modules."""
+"""Helpers shared by the test modules: a bounded wait for a condition.
+
+Responsibility: let a test wait for something to become true without a fixed
+sleep, and fail clearly when it never does.
+
+Must not: hold fixtures or state, or wait without a bound.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,19 @@ from collections.abc import Callable
 
 
 async def wait_until(
-    predicate: Callable[[], bool],
+    predicate: Callable[[], object],
     *,
     timeout: float = 5.0,  # noqa: ASYNC109 - a poll's bound, not a cancel scope
     interval: float = 0.01,
 ) -> None:
-    """Poll ``predicate`` until it holds; AssertionError after ``timeout`` seconds.
+    """Return once ``predicate()`` is true, polling it every ``interval`` seconds.
 
-    For conditions no event announces (a server's counter, a pool's state); the
+    For conditions no event announces (a server's counter, a pool's state). The
+    predicate is checked at once, so a condition already true costs no wait; the
     loop is bounded in time and in polls.
+
+    Raises:
+        AssertionError: ``predicate()`` was still false after ``timeout`` seconds.
     """
     loop = asyncio.get_running_loop()
     ends = loop.time() + timeout
@@ -26,4 +36,4 @@ async def wait_until(
             break
         await asyncio.sleep(interval)
     if not predicate():
-        raise AssertionError(f"the condition did not hold within {timeout:g} s")
+        raise AssertionError(f"the condition was still false after {timeout:g} s: {predicate}")

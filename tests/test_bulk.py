@@ -13,7 +13,6 @@ import pickle
 import socket
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
@@ -25,15 +24,14 @@ from axigen_async.api import account
 from axigen_async.bulk import (
     BulkAccount,
     BulkResult,
-    BulkRun,
     Outcome,
     Progress,
     ServerUnavailableError,
+    Succeeded,
     fan_out,
     is_connect_error,
 )
 from axigen_async.exceptions import (
-    AxigenError,
     ConnectError,
     ConnectTimeoutError,
     DeadlineExceededError,
@@ -41,63 +39,26 @@ from axigen_async.exceptions import (
     NotFoundError,
     RequestTimeoutError,
 )
-
-BASE_URL = "http://127.0.0.1:9"
-WORKER_PREFIX = "axigen-fan-out-worker"
-T = TypeVar("T")
+from tests.bulk_support import (
+    BASE_URL,
+    FakeClock,
+    assert_no_task_left,
+    collect,
+    echo,
+    email,
+    index_of,
+    index_of_email,
+    make_accounts,
+    refused,
+    worker_tasks,
+)
+from tests.helpers import wait_until
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[AxigenClient]:
     async with AxigenClient(BASE_URL) as client:
         yield client
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def email(index: int) -> str:
-    return f"user{index}@example.com"
-
-
-def index_of(session: AccountSession) -> int:
-    return int(session.label.removeprefix("user").partition("@")[0])
-
-
-def make_accounts(count: int) -> list[BulkAccount]:
-    return [BulkAccount.basic(email(i), "secret") for i in range(count)]
-
-
-def refused() -> ConnectError:
-    return ConnectError(
-        "cannot connect: [Errno 111] Connection refused",
-        method="POST",
-        url="/api/v1/login",
-        attempts=4,
-    )
-
-
-async def echo(session: AccountSession) -> str:
-    await asyncio.sleep(0)
-    return session.label
-
-
-async def collect(run: BulkRun[T]) -> list[BulkResult[T]]:
-    async with run as results:
-        return [result async for result in results]
-
-
-def worker_tasks() -> set[asyncio.Task[object]]:
-    return {t for t in asyncio.all_tasks() if t.get_name().startswith(WORKER_PREFIX)}
-
-
-def assert_no_task_left() -> None:
-    assert asyncio.all_tasks() == {asyncio.current_task()}
 
 
 # --- every account once ------------------------------------------------------------
@@ -150,8 +111,8 @@ async def test_a_result_carries_the_value_the_attempts_and_the_elapsed_time(
     async with run as results:
         [result] = [r async for r in results]
 
-    assert result == BulkResult(
-        BulkAccount.basic(email(0), "secret"), Outcome.OK, value=42, attempts=0, elapsed=2.5
+    assert result == Succeeded(
+        BulkAccount.basic(email(0), "secret"), value=42, attempts=0, elapsed=2.5
     )
 
 
@@ -169,38 +130,6 @@ async def test_one_failing_account_does_not_stop_the_others(client: AxigenClient
     assert sum(r.ok for r in results) == 9
 
 
-@pytest.mark.parametrize(
-    "error",
-    [
-        pytest.param(ValueError("bad"), id="ValueError"),
-        pytest.param(KeyError("missing"), id="KeyError"),
-        pytest.param(RuntimeError("closed"), id="RuntimeError"),
-        pytest.param(TimeoutError(), id="TimeoutError"),
-        pytest.param(ExceptionGroup("many", [ValueError("one")]), id="ExceptionGroup"),
-        pytest.param(AxigenError("axigen"), id="AxigenError"),
-    ],
-)
-async def test_any_exception_of_the_operation_is_that_accounts_result(
-    client: AxigenClient, error: Exception
-) -> None:
-    async def fails(session: AccountSession) -> str:
-        raise error
-
-    [result] = await collect(fan_out(client, make_accounts(1), fails))
-
-    assert result.outcome is Outcome.FAILED
-    assert result.error is error
-
-
-async def test_a_cancelled_error_from_the_operation_propagates(client: AxigenClient) -> None:
-    async def cancelled(session: AccountSession) -> str:
-        raise asyncio.CancelledError
-
-    with pytest.raises(asyncio.CancelledError):
-        await collect(fan_out(client, make_accounts(5), cancelled, concurrency=2))
-    assert_no_task_left()
-
-
 # --- bounds ----------------------------------------------------------------------------
 
 
@@ -208,22 +137,27 @@ async def test_no_more_operations_run_at_once_than_the_concurrency(client: Axige
     running = 0
     most = 0
     most_workers = 0
+    most_counted = 0
 
     async def counted(session: AccountSession) -> str:
-        nonlocal running, most, most_workers
+        nonlocal running, most, most_workers, most_counted
         running += 1
         most = max(most, running)
         most_workers = max(most_workers, len(worker_tasks()))
+        most_counted = max(most_counted, run.workers)
         for _ in range(3):
             await asyncio.sleep(0)
         running -= 1
         return session.label
 
-    results = await collect(fan_out(client, make_accounts(200), counted, concurrency=7))
+    run = fan_out(client, make_accounts(200), counted, concurrency=7)
+    results = await collect(run)
 
     assert len(results) == 200
     assert most == 7
     assert most_workers == 7
+    assert most_counted == 7
+    assert run.workers == 0
 
 
 async def test_a_short_input_starts_no_more_workers_than_it_needs(client: AxigenClient) -> None:
@@ -243,7 +177,7 @@ async def test_a_short_input_starts_no_more_workers_than_it_needs(client: Axigen
 
 async def test_the_input_is_pulled_lazily_and_never_materialized(client: AxigenClient) -> None:
     concurrency = 10
-    total = 100_000
+    total = 20_000
     pulled = 0
 
     def generate() -> Iterator[BulkAccount]:
@@ -361,10 +295,6 @@ async def test_breaking_out_cancels_the_workers_and_closes_the_input(
     assert all(index_of_email(label) % 2 for label in cancelled)
 
 
-def index_of_email(address: str) -> int:
-    return int(address.removeprefix("user").partition("@")[0])
-
-
 async def test_breaking_out_closes_an_async_generator_input(client: AxigenClient) -> None:
     closed = False
 
@@ -397,13 +327,13 @@ async def test_an_error_in_the_consumer_propagates_unwrapped(client: AxigenClien
 
 
 async def test_cancelling_the_consumer_cancels_the_operations(client: AxigenClient) -> None:
-    started = asyncio.Event()
+    started: list[str] = []
     never = asyncio.Event()
     cancelled: list[str] = []
     got: list[BulkResult[str]] = []
 
     async def hang(session: AccountSession) -> str:
-        started.set()
+        started.append(session.label)
         try:
             await never.wait()
         except asyncio.CancelledError:
@@ -416,9 +346,7 @@ async def test_cancelling_the_consumer_cancels_the_operations(client: AxigenClie
             got.extend([r async for r in results])
 
     consumer = asyncio.create_task(consume())
-    await started.wait()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await wait_until(lambda: len(started) == 3)
     consumer.cancel()
     with pytest.raises(asyncio.CancelledError):
         await consumer
@@ -788,7 +716,7 @@ async def test_a_failing_server_down_test_propagates(client: AxigenClient) -> No
         raise LookupError("predicate")
 
     async def fails(session: AccountSession) -> str:
-        raise ValueError("x")
+        raise NotFoundError("x", status=404)
 
     with pytest.raises(LookupError, match="predicate"):
         await collect(fan_out(client, make_accounts(20), fails, is_server_down_error=broken))
@@ -841,7 +769,7 @@ def test_every_account_once_and_the_counts_add_up(
             if outcomes[index] == "down":
                 raise refused()
             if outcomes[index] == "fail":
-                raise ValueError(index)
+                raise NotFoundError(f"no {index}", status=404)
             return index
 
         snapshots: list[Progress] = []

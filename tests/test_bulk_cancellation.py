@@ -8,10 +8,14 @@ faults armed on the fake place that cancellation during logins and waits for a
 login slot, requests and waits for a pooled connection, bodies half received,
 retry backoff or logouts, and a slow consumer places it while the workers wait
 for the queue. Then the task must have ended cancelled, and every worker too
-(no cancellation swallowed); nothing may be in flight, hold a connection, a
-login slot or the watchdog, the input must be closed, the client must still
-work; and once it is closed, no task may be left, no warning emitted and the
-loop's exception handler never called.
+(no cancellation swallowed); nothing may be in flight, hold a connection or a
+login slot, the input must be closed, the client must still work; and once it
+is closed, no task may be left, no warning emitted and the loop's exception
+handler never called.
+
+Nothing here reads a private member of the library: that no connection of the
+pool and no login slot was left taken is shown from the server's side, by holding
+logins at a gate until as many arrive at once as the pool and the login cap allow.
 
 The fake serves from a thread of its own, on its own event loop, so that the
 test's loop runs the client's tasks only and ``asyncio.all_tasks()`` tells
@@ -34,6 +38,7 @@ import threading
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pytest
 from aiohttp import web
@@ -43,6 +48,7 @@ from axigen_async import AccountSession, AxigenClient, BasicAuth, RetryPolicy, T
 from axigen_async.api import account
 from axigen_async.bulk import BulkAccount, Progress, fan_out
 from axigen_async.testing import FakeAvatar, FakeAxigen
+from tests.helpers import wait_until
 
 SEED = int(os.environ.get("AXIGEN_CANCEL_SEED", "20261124"))
 POINTS = 50
@@ -67,6 +73,45 @@ AVATAR = FakeAvatar(b"\x89PNG\r\n\x1a\n" + bytes(256 * 1024))
 #: With STALLED_BODIES, the share of avatars that stop halfway, and for how long.
 STALL_SHARE = 0.2
 STALL = 0.5
+#: The longest a gate holds requests that never come together (only when a test fails).
+GATE_PATIENCE = 5.0
+
+T = TypeVar("T")
+
+
+class Gate:
+    """Holds the requests of one route until ``count`` of them are held at once.
+
+    Requests that reach a gate only pass together, so a gate that opens proves that
+    the client could send ``count`` of them at the same time. ``release()`` opens it
+    early; after ``GATE_PATIENCE`` it opens by itself, so nothing hangs. It may be
+    made in any thread, but is used only in the fake's own loop.
+    """
+
+    def __init__(self, route: str, count: int) -> None:
+        self.route = route
+        self.count = count
+        self.held = 0
+        #: Whether ``count`` requests were held at once.
+        self.reached = False
+        self._open = asyncio.Event()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def hold(self) -> None:
+        if self._open.is_set():
+            return
+        self.held += 1
+        try:
+            if self.held >= self.count:
+                self.reached = True
+                self._open.set()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(GATE_PATIENCE):
+                    await self._open.wait()
+        finally:
+            self.held -= 1
 
 
 # --- the fake server, in a thread of its own ------------------------------------------
@@ -84,11 +129,22 @@ class StallingFake(FakeAxigen):
         super().__init__(host="127.0.0.1")
         #: Draws which avatars stall; None: none does.
         self.stalls: random.Random | None = None
+        #: The gate of each route that has one.
+        self.gates: dict[str, Gate] = {}
 
     def make_app(self) -> web.Application:
         app = super().make_app()
-        app.middlewares.append(self._stall_avatars)  # inside the fake's own middleware
+        # Inside the fake's own middleware, so it has counted the request already.
+        app.middlewares.append(self._hold_at_gates)
+        app.middlewares.append(self._stall_avatars)
         return app
+
+    @web.middleware
+    async def _hold_at_gates(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        gate = self.gates.get(f"{request.method} {request.path}")
+        if gate is not None:
+            await gate.hold()
+        return await handler(request)
 
     @web.middleware
     async def _stall_avatars(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -137,6 +193,12 @@ class ServedFake:
         done = asyncio.run_coroutine_threadsafe(apply(), self._loop)
         async with asyncio.timeout(PATIENCE):
             await asyncio.wrap_future(done)
+
+    async def ask(self, question: Callable[[StallingFake], T]) -> T:
+        """``question(fake)``, computed in the fake's loop."""
+        answers: list[T] = []
+        await self.configure(lambda fake: answers.append(question(fake)))
+        return answers[0]
 
     def stop_soon(self) -> None:
         """Ask the fake's loop to stop serving (from any thread)."""
@@ -319,6 +381,9 @@ def arm(point: Point) -> Callable[[StallingFake], None]:
 def clear_faults(fake: StallingFake) -> None:
     fake.faults.clear()
     fake.stalls = None
+    for gate in fake.gates.values():
+        gate.release()
+    fake.gates.clear()
 
 
 # --- one fan-out, and its consumer -------------------------------------------------------
@@ -422,27 +487,6 @@ async def cancel_at(point: Point, consumer: Consumer, task: asyncio.Task[None]) 
 # --- what must be left: nothing ------------------------------------------------------------
 
 
-def connections_acquired(client: AxigenClient) -> int:
-    """Connections of the client's pool handed to a request and not given back.
-
-    aiohttp offers no public count: its ``BaseConnector`` keeps each connection
-    handed out (and a placeholder for each one being opened) in the private set
-    ``_acquired`` until it is released, and each request waiting for one in
-    ``_waiters``. The pool is the client's own private ``_http`` session's.
-    """
-    http = client._http
-    assert http is not None
-    connector = http.connector
-    assert connector is not None
-    waiting = sum(len(waiters) for waiters in connector._waiters.values())
-    return len(connector._acquired) + waiting
-
-
-def login_slots_taken(client: AxigenClient) -> int:
-    """Slots of the client's login cap still taken."""
-    return client.statistics().logins_in_flight
-
-
 def outcome(task: asyncio.Task[object]) -> str:
     if not task.done():
         return "is still running"
@@ -454,9 +498,39 @@ def outcome(task: asyncio.Task[object]) -> str:
 
 def assert_the_client_holds_nothing(client: AxigenClient, where: str) -> None:
     assert client.statistics().in_flight == 0, f"{where}: {client.statistics()}"
-    assert connections_acquired(client) == 0, f"{where}: connections left acquired"
-    assert login_slots_taken(client) == 0, f"{where}: login slots left taken"
-    assert client.statistics().in_flight == 0, f"{where}: requests left in flight"
+
+
+async def assert_the_pool_and_the_login_cap_are_whole(
+    fake: ServedFake, client: AxigenClient, pool_size: int, where: str
+) -> None:
+    """As many accounts as the pool and the login cap allow log in at once, then work.
+
+    The fake holds each login at a gate until that many are held together: a
+    connection of the pool, or a login slot, left taken by the cancelled run would
+    keep the last one from arriving, and the gate would not be reached.
+    """
+    together = min(pool_size, MAX_CONCURRENT_LOGINS)
+    gate = Gate(LOGIN, together)
+
+    def set_gate(fake: StallingFake) -> None:
+        clear_faults(fake)
+        fake.gates[LOGIN] = gate
+
+    async def log_in_and_read(index: int) -> str:
+        credentials = BasicAuth(f"user{index}@example.com", PASSWORD)
+        async with client.session(credentials) as session:
+            return (await account.get_info(session)).email
+
+    await fake.configure(set_gate)
+    try:
+        async with asyncio.timeout(PATIENCE):
+            emails = await asyncio.gather(*(log_in_and_read(i) for i in range(1, together + 1)))
+        reached = await fake.ask(lambda _: gate.reached)
+    finally:
+        await fake.configure(clear_faults)
+    assert reached, f"{where}: {together} logins could not be sent at once: one was left taken"
+    assert emails == [f"user{i}@example.com" for i in range(1, together + 1)], where
+    assert_the_client_holds_nothing(client, where)
 
 
 async def assert_no_task_left(where: str) -> None:
@@ -525,11 +599,7 @@ async def cancel_and_check(fake: ServedFake, point: Point) -> None:
             left_open = await anext(consumer.input, None)
             assert left_open is None, f"{where}: the input was not closed"
 
-        await fake.configure(clear_faults)
-        async with client.session(BasicAuth("user1@example.com", PASSWORD)) as session:
-            info = await account.get_info(session)
-        assert info.email == "user1@example.com", where
-        assert connections_acquired(client) == 0, f"{where}: the call after it left one"
+        await assert_the_pool_and_the_login_cap_are_whole(fake, client, point.pool_size, where)
     await assert_no_task_left(where)
 
 
@@ -546,26 +616,20 @@ async def test_a_cancelled_fan_out_leaves_nothing_behind(fake: ServedFake, point
 # --- regressions --------------------------------------------------------------------------
 
 
-async def until_one_request_is_in_flight(client: AxigenClient) -> None:
-    for _ in range(500):
-        if client.statistics().in_flight:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("no request was ever in flight")
-
-
 async def test_cancelled_again_while_its_sessions_log_out_the_run_still_waits_for_them(
     fake: ServedFake,
 ) -> None:
     """Regression: a second cancellation used to end the block at once, leaving its
     workers running past it, logging out on a client about to be closed."""
     where = "cancelled again while logging out"
+    # Never reached by the one logout: it is held until the test releases it.
+    gate = Gate(LOGOUT, 2)
 
-    def slow_logouts(fake: StallingFake) -> None:
-        fake.faults.delay(LOGOUT, 2.0)
+    def hold_logouts(fake: StallingFake) -> None:
+        fake.gates[LOGOUT] = gate
 
     with no_warning_nor_loop_error(where):
-        await fake.configure(slow_logouts)
+        await fake.configure(hold_logouts)
         try:
             async with make_client(fake.url) as client:
                 logged_in = asyncio.Event()
@@ -585,8 +649,12 @@ async def test_cancelled_again_while_its_sessions_log_out_the_run_still_waits_fo
                 async with asyncio.timeout(PATIENCE):
                     await logged_in.wait()
                 task.cancel()  # the worker is cancelled and its session logs out
-                await until_one_request_is_in_flight(client)
+                await wait_until(lambda: client.statistics().in_flight == 1, timeout=PATIENCE)
                 task.cancel()
+                for _ in range(20):  # loop steps, not time: the block must not end meanwhile
+                    await asyncio.sleep(0)
+                assert not task.done(), f"{where}: the block ended with its logout still held"
+                await fake.configure(lambda _: gate.release())
                 await asyncio.wait([task], timeout=PATIENCE)
 
                 assert task.cancelled(), f"{where}: the consumer's task {outcome(task)}"

@@ -36,10 +36,7 @@ from typing import Any
 from axigen_async import Timeouts
 from axigen_async.bulk import BulkAccount, ServerUnavailableError, fan_out
 from axigen_async.cli._accounts import AccountsError
-from axigen_async.cli._apply import (
-    is_server_down,
-    make_operation,
-)
+from axigen_async.cli._apply import Interrupted, is_server_down, make_operation
 from axigen_async.cli._apply_entries import Consumer
 from axigen_async.cli._apply_inputs import Selection
 from axigen_async.cli._apply_summary import ApplySummary
@@ -185,6 +182,9 @@ async def _run(
                     selection.accounts(overrides.track(accounts)),
                     guard.wrap(operation),
                     concurrency=args.concurrency,
+                    # A signal's stop is that account's result (journaled, summed up),
+                    # not a bug in the operation.
+                    errors=(Interrupted,),
                     is_server_down_error=is_server_down,
                     on_progress=display.update,
                 ) as results:
