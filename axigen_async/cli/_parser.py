@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from axigen_async import __version__
+from axigen_async.cli._queue._options import add_queue_options, add_worker_parser
 from axigen_async.cli._redact import RedactingParser
 
 PROG = "axigen-async"
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report file, JSONL or .csv (default axigen-audit-report.jsonl)",
     )
     _secrets(audit)
+    add_queue_options(audit, "audit")
 
     apply = commands.add_parser(
         "apply",
@@ -149,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="skip accounts the journal has as done"
     )
     _secrets(apply)
+    add_queue_options(apply, "apply")
+    add_worker_parser(commands, _common(url_required=True), _secrets, formatter)
 
     demo = commands.add_parser(
         "demo",
