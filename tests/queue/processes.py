@@ -12,7 +12,7 @@ from tests.cli.processes import CLI, stop
 
 #: The longest a worker may take to say it is ready, or a run to end.
 WAIT = 120.0
-PASSWORD = "pw"
+PASSWORD = "demo"  # the one tests.cli.test_chaos_kill_resume reads state with
 
 
 def write_accounts(path: Path, count: int) -> list[str]:

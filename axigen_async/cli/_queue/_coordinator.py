@@ -163,7 +163,7 @@ async def run_queued(args: argparse.Namespace, streams: Streams) -> int:
         )
         return EXIT_FAILED
     finally:
-        await redis.close(close_connection_pool=True)
+        await redis.aclose(close_connection_pool=True)
 
 
 def _is_connection(error: OSError) -> bool:
