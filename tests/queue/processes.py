@@ -15,10 +15,10 @@ WAIT = 120.0
 PASSWORD = "demo"  # the one tests.cli.test_chaos_kill_resume reads state with
 
 
-def write_accounts(path: Path, count: int) -> list[str]:
+def write_accounts(path: Path, count: int, password: str = PASSWORD) -> list[str]:
     """A CSV of user1..userN with the fake's seeded password; returns the emails."""
     emails = [f"user{index}@example.com" for index in range(1, count + 1)]
-    path.write_text("email,password\n" + "".join(f"{e},{PASSWORD}\n" for e in emails))
+    path.write_text("email,password\n" + "".join(f"{e},{password}\n" for e in emails))
     return emails
 
 

@@ -300,7 +300,10 @@ class _Requeuer:
         rows = read_shard(self.meta["accounts"], shard.offset, shard.count, shard.first_row, None)
         for row, _account, email in rows:
             await record_once(
-                self.redis, self.keys, row, input_error_record(command, email, message)
+                self.redis,
+                self.keys,
+                row,
+                input_error_record(command, email, message, "ShardFailed"),
             )
         await self.redis.sadd(self.keys.shards_done, str(shard.number))  # type: ignore[misc]
 

@@ -51,9 +51,12 @@ def apply_entry(result: BulkResult[Any]) -> dict[str, Any]:
     return entry
 
 
-def input_error_record(command: str, email: str, message: str) -> dict[str, Any]:
-    """The record of a row the worker could not turn into an account (no secret, say)."""
-    error = {"kind": "InputError", "message": message}
+def input_error_record(
+    command: str, email: str, message: str, kind: str = "InputError"
+) -> dict[str, Any]:
+    """The record of a row the worker could not turn into an account (no secret, say),
+    or of one whose shard failed too often (``kind="ShardFailed"``)."""
+    error = {"kind": kind, "message": message}
     if command == "audit":
         return {
             "email": email,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import time
@@ -28,13 +29,14 @@ from typing import Any
 
 from arq import Retry
 from arq.worker import Worker, func
+from redis.exceptions import RedisError
 
 from axigen_async import AxigenClient
 from axigen_async.bulk import BulkAccount, Outcome, fan_out
 from axigen_async.cli._accounts import AccountsError, SharedSecret, load_shared_secret
 from axigen_async.cli._apply import is_server_down, make_operation
 from axigen_async.cli._audit import audit_account
-from axigen_async.cli._common import EXIT_OK, Streams, UsageError, build_client
+from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams, UsageError, build_client
 from axigen_async.cli._queue._records import input_error_record, result_record
 from axigen_async.cli._queue._shards import read_shard
 from axigen_async.cli._queue._store import (
@@ -204,6 +206,14 @@ async def run_worker(
         except asyncio.CancelledError:
             if worker.main_task is None or not worker.main_task.cancelled():
                 raise
+        except (RedisError, ConnectionError, TimeoutError) as error:
+            print(
+                f"Redis connection lost ({type(error).__name__}): the worker stops; its "
+                "unfinished shards are taken again after their lock time-out",
+                file=streams.err,
+            )
+            return EXIT_FAILED
         finally:
-            await worker.close()
+            with contextlib.suppress(RedisError, ConnectionError, TimeoutError):
+                await worker.close()
     return EXIT_OK
