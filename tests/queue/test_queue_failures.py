@@ -1,4 +1,4 @@
-"""Failures of a queued run: Redis lost midway, a shard's time-out, and secrets kept out of Redis."""
+"""Failures of a queued run: Redis lost midway, a shard's time-out, no secret in Redis."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def test_no_secret_reaches_redis(tmp_path: Path, redis_url: str) -> None:
                 elif kind == "set":
                     blobs.extend(await redis.smembers(key))
                 elif kind == "hash":
-                    blobs.append(repr(await redis.hgetall(key)).encode())
+                    blobs.append(repr(await redis.hgetall(key)).encode())  # type: ignore[misc]
             return b"\n".join(blobs)
         finally:
             await redis.aclose(close_connection_pool=True)
