@@ -78,7 +78,7 @@ def test_no_secret_reaches_redis(tmp_path: Path, redis_url: str) -> None:
                 elif kind == "stream":
                     blobs.extend(repr(entry).encode() for entry in await redis.xrange(key))
                 elif kind == "set":
-                    blobs.extend(await redis.smembers(key))
+                    blobs.extend(await redis.smembers(key))  # type: ignore[misc]
                 elif kind == "hash":
                     blobs.append(repr(await redis.hgetall(key)).encode())  # type: ignore[misc]
             return b"\n".join(blobs)
