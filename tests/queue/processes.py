@@ -66,6 +66,13 @@ def workers(directory: Path, queue: str, url: str, *options: str) -> Iterator[Wo
         group.stop_all()
 
 
+def run_to_end(command: list[str], timeout: float = WAIT) -> subprocess.CompletedProcess[str]:
+    """Run a command (a coordinator) to its end, bounded by ``timeout`` seconds."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [*CLI, *command], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def coordinator(command: list[str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as stream:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and module

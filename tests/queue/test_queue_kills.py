@@ -22,9 +22,16 @@ import pytest
 from axigen_async.cli._queue._store import connect
 from tests.cli.chaos import APPLY_SPEC
 from tests.cli.helpers import read_jsonl
-from tests.cli.processes import CLI, fake_server, run, stop
+from tests.cli.processes import fake_server, stop
 from tests.cli.test_chaos_kill_resume import _assert_no_duplicates, _server_state
-from tests.queue.processes import PASSWORD, coordinator, wait_for, workers, write_accounts
+from tests.queue.processes import (
+    PASSWORD,
+    coordinator,
+    run_to_end,
+    wait_for,
+    workers,
+    write_accounts,
+)
 
 ACCOUNTS = int(os.environ.get("AXIGEN_QUEUE_TEST_ACCOUNTS", "2000"))
 SHARD = 200
@@ -96,7 +103,7 @@ def test_killed_worker_and_coordinator_every_account_once(
         found = re.search(r"--resume(?:-run)? (\S+)", log)
         assert found is not None, log
         resume_flag = "--resume" if command == "audit" else "--resume-run"
-        resumed = run([*CLI, *argv, resume_flag, found.group(1)])
+        resumed = run_to_end([*argv, resume_flag, found.group(1)], timeout=60 + ACCOUNTS / 20)
         tries = asyncio.run(_job_tries(redis_url))
         state = asyncio.run(_server_state(url, emails)) if command == "apply" else {}
     # apply: accounts whose temporary aliases are disabled need review (exit status 1).
