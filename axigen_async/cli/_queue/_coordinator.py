@@ -1,10 +1,9 @@
 """The coordinator of ``audit/apply --queue``: enqueue the shards, stream the results in.
 
-Responsibility: split ACCOUNTS into shards and enqueue one arq job per shard with a
-deterministic id (enqueueing again is a no-op), then read the run's results stream
-into the report with the local run's progress display and summary, checkpointing
-after every batch; re-enqueue a shard whose job failed (a time-out included), and
-after :data:`MAX_REQUEUES` record its remaining rows as failed so that the run ends;
+Responsibility: create a run (split ACCOUNTS, save the run's shards) or take one up
+again from the report's checkpoint, have its shards enqueued, then read the run's
+results stream into the report with the local run's progress display and summary,
+checkpointing after every batch and having failed shards enqueued again (``_jobs``);
 stop with a clear message when Redis goes away; expire the run's data when done.
 Must not: read or send a secret (jobs carry a path, offsets and row numbers), or write
 a record to the report twice (the checkpoint and the stream ids see to it).
@@ -16,12 +15,9 @@ import argparse
 import json
 import secrets
 import time
-from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
-from arq.constants import job_key_prefix, result_key_prefix
 from redis.exceptions import RedisError
 
 from axigen_async.bulk import Progress
@@ -37,16 +33,12 @@ from axigen_async.cli._queue._checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from axigen_async.cli._queue._records import input_error_record
-from axigen_async.cli._queue._shards import Shard, read_shard, split
+from axigen_async.cli._queue._jobs import Requeuer, enqueue
+from axigen_async.cli._queue._shards import split
 from axigen_async.cli._queue._store import (
-    QUEUE_NAME,
-    SHARD_FUNCTION,
     QueueError,
     RunKeys,
     connect,
-    job_id,
-    record_once,
 )
 from axigen_async.cli._summary import AuditSummary, print_summary
 
@@ -56,10 +48,6 @@ BATCH = 1000
 BLOCK_MS = 1000
 #: Seconds between two looks at the shards' jobs for failures.
 CHECK_INTERVAL = 2.0
-#: Times a failed shard is enqueued again before its remaining rows are recorded as failed.
-MAX_REQUEUES = 3
-#: How long an enqueued shard may wait for a worker before arq drops it.
-JOB_EXPIRY = timedelta(days=7)
 
 
 class _Summary:
@@ -150,7 +138,7 @@ async def run_queued(args: argparse.Namespace, streams: Streams) -> int:
             file=streams.err,
             flush=True,
         )
-        await _enqueue(redis, keys, meta)
+        await enqueue(redis, keys, meta)
         return await _collect(redis, keys, meta, checkpoint, args, streams)
     except (RedisError, OSError) as error:
         if isinstance(error, OSError) and not _is_connection(error):
@@ -215,99 +203,6 @@ def _absolute(path: str) -> str:
     return os.path.abspath(path)
 
 
-def _shards(meta: dict[str, Any]) -> Iterator[Shard]:
-    for number, (first_row, count, offset) in enumerate(meta["shards"]):
-        yield Shard(number, first_row, count, offset)
-
-
-def _job(keys: RunKeys, meta: dict[str, Any], shard: Shard) -> dict[str, Any]:
-    return {
-        "run": keys.run_id,
-        "command": meta["command"],
-        "accounts": meta["accounts"],
-        "spec": meta["spec"],
-        "shard": shard.number,
-        "first_row": shard.first_row,
-        "count": shard.count,
-        "offset": shard.offset,
-    }
-
-
-async def _enqueue(redis: ArqRedis, keys: RunKeys, meta: dict[str, Any]) -> None:
-    """Enqueue every shard not done; a job id that exists (or has a result) is left alone."""
-    done = {int(item) for item in await redis.smembers(keys.shards_done)}  # type: ignore[misc]
-    for shard in _shards(meta):
-        if shard.number not in done:
-            await redis.enqueue_job(
-                SHARD_FUNCTION,
-                _job(keys, meta, shard),
-                _job_id=job_id(meta["command"], keys.run_id, shard.number),
-                _queue_name=QUEUE_NAME,
-                _expires=JOB_EXPIRY,
-            )
-
-
-class _Requeuer:
-    """Finds shards whose job failed (or vanished) and enqueues them again, a bounded number."""
-
-    def __init__(self, redis: ArqRedis, keys: RunKeys, meta: dict[str, Any]) -> None:
-        self.redis = redis
-        self.keys = keys
-        self.meta = meta
-        self.requeued: dict[int, int] = {}
-
-    async def check(self) -> None:
-        done = {int(item) for item in await self.redis.smembers(self.keys.shards_done)}  # type: ignore[misc]
-        pending = [shard for shard in _shards(self.meta) if shard.number not in done]
-        if not pending:
-            return
-        ids = [job_id(self.meta["command"], self.keys.run_id, s.number) for s in pending]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for item in ids:
-                pipe.exists(job_key_prefix + item)
-                pipe.exists(result_key_prefix + item)
-            answers = await pipe.execute()
-        for index, shard in enumerate(pending):
-            queued, finished = answers[2 * index], answers[2 * index + 1]
-            if queued and not finished:
-                continue  # waiting or running
-            if await self.redis.sismember(self.keys.shards_done, str(shard.number)):  # type: ignore[misc]
-                continue  # it finished between the two reads
-            await self._again(shard, ids[index])
-
-    async def _again(self, shard: Shard, item: str) -> None:
-        tries = self.requeued.get(shard.number, 0) + 1
-        self.requeued[shard.number] = tries
-        await self.redis.delete(result_key_prefix + item)
-        if tries > MAX_REQUEUES:
-            await self._give_up(shard)
-            return
-        await self.redis.enqueue_job(
-            SHARD_FUNCTION,
-            _job(self.keys, self.meta, shard),
-            _job_id=item,
-            _queue_name=QUEUE_NAME,
-            _expires=JOB_EXPIRY,
-        )
-
-    async def _give_up(self, shard: Shard) -> None:
-        """Record the shard's rows not yet done as failed, so that the run can end."""
-        message = (
-            f"its shard failed {MAX_REQUEUES + 1} times (a time-out or a worker error: "
-            "see the workers' logs)"
-        )
-        command = self.meta["command"]
-        rows = read_shard(self.meta["accounts"], shard.offset, shard.count, shard.first_row, None)
-        for row, _account, email in rows:
-            await record_once(
-                self.redis,
-                self.keys,
-                row,
-                input_error_record(command, email, message, "ShardFailed"),
-            )
-        await self.redis.sadd(self.keys.shards_done, str(shard.number))  # type: ignore[misc]
-
-
 async def _collect(
     redis: ArqRedis,
     keys: RunKeys,
@@ -322,7 +217,7 @@ async def _collect(
     received, last = checkpoint.records, checkpoint.stream_id
     output = _output(args)
     display = make_progress(streams.err, total, quiet=args.quiet, description=args.command)
-    requeuer = _Requeuer(redis, keys, meta)
+    requeuer = Requeuer(redis, keys, meta)
     started = time.monotonic()
     last_check = started
     fresh = 0

@@ -24,14 +24,14 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from arq import Retry
 from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
-from axigen_async import AxigenClient
+from axigen_async import AccountSession, AxigenClient
 from axigen_async.bulk import BulkAccount, Outcome, fan_out
 from axigen_async.cli._accounts import AccountsError, SharedSecret, load_shared_secret
 from axigen_async.cli._apply import is_server_down, make_operation
@@ -50,7 +50,9 @@ from axigen_async.cli._queue._store import (
     loads,
     record_once,
 )
-from axigen_async.cli._spec import Spec, load_spec
+from axigen_async.cli._spec import load_spec
+
+T = TypeVar("T")
 
 #: Requests of one audited account (login included), for the default job time-out.
 CALLS_PER_ACCOUNT = 7
@@ -74,12 +76,15 @@ class ShardRunner:
         self.client = client
         self.shared = shared
         self.concurrency = concurrency
-        self._specs: dict[str, Spec] = {}
+        # --concurrency bounds the accounts of the whole worker, whatever its --shards.
+        self._slots = asyncio.Semaphore(concurrency)
 
-    def _spec(self, path: str) -> Spec:
-        if path not in self._specs:
-            self._specs[path] = load_spec(path)
-        return self._specs[path]
+    def _bounded(self, operation: Callable[[AccountSession], Awaitable[T]]) -> Any:
+        async def bounded(session: AccountSession) -> T:
+            async with self._slots:
+                return await operation(session)
+
+        return bounded
 
     async def run(self, ctx: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
         """One shard: arq's job function (``ctx["redis"]`` is the worker's pool)."""
@@ -102,7 +107,8 @@ class ShardRunner:
                 todo[id(account)] = (row, account)
         dry_run = bool(job.get("dry_run"))
         if command == "apply":
-            operation: Any = make_operation(self._spec(job["spec"]), dry_run=dry_run)
+            # Read for every shard: a long-lived worker serves runs with different SPECs.
+            operation: Any = make_operation(load_spec(job["spec"]), dry_run=dry_run)
             if not dry_run and todo:
                 await _mark_started(redis, keys, [row for row, _ in todo.values()], ctx)
         else:
@@ -111,7 +117,7 @@ class ShardRunner:
         async with fan_out(
             self.client,
             [account for _, account in todo.values()],
-            operation,
+            self._bounded(operation),
             concurrency=self.concurrency,
             is_server_down_error=is_server_down,
         ) as results:
