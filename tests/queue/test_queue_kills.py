@@ -36,7 +36,7 @@ from tests.queue.processes import (
 ACCOUNTS = int(os.environ.get("AXIGEN_QUEUE_TEST_ACCOUNTS", "2000"))
 SHARD = 200
 SEED = 15
-WORKER_OPTIONS = ("--concurrency", "20", "--shards", "2", "--job-timeout", "10", "-v")
+WORKER_OPTIONS = ("--concurrency", "20", "--shards", "2", "--job-timeout", "10")
 
 
 def _lines(path: Path) -> int:

@@ -81,3 +81,17 @@ async def test_a_bad_queue_url_or_shard_size_is_a_usage_error(tmp_path: Path) ->
     assert (bad_url.code, bad_size.code) == (2, 2)
     assert "expected redis://HOST:PORT/DB" in bad_url.err
     assert "--shard-size must be between 1 and 500" in bad_size.err
+
+
+async def test_a_queued_apply_never_overwrites_an_earlier_journal(tmp_path: Path) -> None:
+    write_accounts(tmp_path / "a.csv", 3)
+    (tmp_path / "spec.json").write_text('{"contactInfo": {"title": "Dr."}}')
+    journal = tmp_path / "j.jsonl"
+    journal.write_text('{"email": "user1@example.com", "status": "done"}\n')
+    result = await run_cli(
+        ["apply", str(tmp_path / "spec.json"), str(tmp_path / "a.csv"), "--url",
+         "http://127.0.0.1:9", "--queue", "redis://127.0.0.1:1/0", "--journal", str(journal)]
+    )  # fmt: skip
+    assert result.code == 2
+    assert "already holds entries" in result.err
+    assert journal.read_text() == '{"email": "user1@example.com", "status": "done"}\n'

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import time
 from typing import Any
@@ -105,6 +106,12 @@ def _check(args: argparse.Namespace) -> None:
             raise UsageError("--queue needs --journal FILE: the run's journal is written there")
         if args.resume:
             raise UsageError("with --queue, continue a run with --resume-run RUN_ID")
+        if not args.resume_run and os.path.exists(args.journal) and os.path.getsize(args.journal):
+            # A new run writes its journal afresh: never lose an earlier run's.
+            raise UsageError(
+                f"--journal {args.journal} already holds entries: give a new file, or "
+                "continue its run with --resume-run RUN_ID"
+            )
     if not 1 <= args.shard_size <= 500:
         raise UsageError("--shard-size must be between 1 and 500")
     if args.keep_results <= 0:
@@ -198,8 +205,6 @@ async def _resumed(
 
 
 def _absolute(path: str) -> str:
-    import os
-
     return os.path.abspath(path)
 
 
