@@ -20,7 +20,6 @@ Exit status:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from collections.abc import Mapping, Sequence
@@ -64,9 +63,11 @@ async def amain(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The console script: run :func:`amain` under ``asyncio.run``."""
+    """The console script: run :func:`amain` on uvloop when installed, else asyncio."""
+    from axigen_async.cli._loop import run
+
     try:
-        return asyncio.run(amain(argv))
+        return run(amain(argv))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -47,6 +47,10 @@ async def dispatch(
     """
     handler = setup_logging(args.verbose, streams.err)
     try:
+        if args.command == "worker" or getattr(args, "queue", None):
+            from axigen_async.cli._queue._dispatch import run_queue_command
+
+            return await run_queue_command(args, streams, client_options)
         if args.command == "audit":
             return await _audit(args, streams, client_options)
         if args.command == "apply":

@@ -10,6 +10,7 @@ import argparse
 
 from axigen_async import __version__
 from axigen_async.cli._login_guard import DEFAULT_MAX_LOGIN_FAILURES
+from axigen_async.cli._queue._options import add_queue_options, add_worker_parser
 from axigen_async.cli._redact import RedactingParser
 
 PROG = "axigen-async"
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report file, JSONL or .csv (default axigen-audit-report.jsonl)",
     )
     _secrets(audit)
+    add_queue_options(audit, "audit")
 
     apply = commands.add_parser(
         "apply",
@@ -174,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         "again the accounts done under it",
     )
     _secrets(apply)
+    add_queue_options(apply, "apply")
+    add_worker_parser(commands, _common(url_required=True), _secrets, formatter)
 
     demo = commands.add_parser(
         "demo",
