@@ -336,10 +336,17 @@ class Journal:
             fd = self._fd
             if fd is None:
                 raise JournalError(f"{self.path}: the journal is closed")
+            start = -1
             try:
+                start = os.lseek(fd, 0, os.SEEK_END)
                 view = memoryview(data)
                 while view:  # bounded: each write takes at least one byte or raises
                     view = view[os.write(fd, view) :]
                 os.fsync(fd)
             except OSError as error:
+                if start >= 0:
+                    # Cut off what part of the line went out (a full disk), so the
+                    # journal ends with whole entries.
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(fd, start)
                 raise JournalError(f"{self.path}: {error.strerror}") from None

@@ -53,6 +53,7 @@ from axigen_async.cli._journal import (
 )
 from axigen_async.cli._login_guard import LoginGuard
 from axigen_async.cli._progress import make_progress
+from axigen_async.cli._report import ReportError
 from axigen_async.cli._spec import Spec, SpecError, load_spec
 from axigen_async.cli._stop import StopControl
 
@@ -131,7 +132,14 @@ async def run_apply_command(
             wanted = _fingerprint(spec)
             # Reading a long journal and its first fsync must not block the loop.
             previous = await asyncio.to_thread(_previous, journal, args, wanted)
-        return await _run(args, streams, client_options, spec, accounts, total, journal, previous)
+        try:
+            return await _run(
+                args, streams, client_options, spec, accounts, total, journal, previous
+            )
+        except JournalError as error:
+            # A write that failed midway (a full disk) is the run's I/O failure (exit
+            # 1), not a usage error; the journal keeps its whole lines.
+            raise ReportError(f"--journal: {error}; the entries before it are whole") from None
     except JournalError as error:
         raise UsageError(f"--journal: {error}") from None
     finally:
