@@ -71,6 +71,23 @@ def fingerprint(document: object) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def spec_fingerprint(spec_document: object) -> str:
+    """The fingerprint an apply journal records for a SPEC and the run's options.
+
+    No option of ``apply`` changes the writes (``--dry-run`` takes no journal; the
+    connection's flags change where and how, not what), so only the SPEC's content
+    counts: its canonical JSON, so a reformatted SPEC is the same one.
+    """
+    return fingerprint({"spec": spec_document, "options": {}})
+
+
+def header_entry(wanted: str) -> dict[str, Any]:
+    """The header line that starts a journal (or a part of one) run for ``wanted``."""
+    return {HEADER_KEY: FORMAT_VERSION, "command": "apply", "fingerprint": wanted} | {
+        "startedAt": now_iso()
+    }
+
+
 def now_iso() -> str:
     """The current time in UTC, ISO 8601 with microseconds (the ``sentAt`` format)."""
     return datetime.now(UTC).isoformat()
@@ -294,8 +311,7 @@ class Journal:
         except OSError as error:
             raise JournalError(f"{self.path}: {error.strerror}") from None
         if state.fingerprint != wanted:
-            header = {HEADER_KEY: FORMAT_VERSION, "command": "apply", "fingerprint": wanted}
-            self.record(header | {"startedAt": now_iso()})
+            self.record(header_entry(wanted))
 
     def __enter__(self) -> Self:
         self.lock()

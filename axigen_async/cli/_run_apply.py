@@ -48,8 +48,8 @@ from axigen_async.cli._journal import (
     JournalError,
     JournalState,
     Recorded,
-    fingerprint,
     read_journal,
+    spec_fingerprint,
 )
 from axigen_async.cli._login_guard import LoginGuard
 from axigen_async.cli._progress import make_progress
@@ -73,13 +73,7 @@ def _check_flags(args: argparse.Namespace) -> None:
 
 
 def _fingerprint(spec: Spec) -> str:
-    """The SPEC's fingerprint, with the options that change what is written.
-
-    No option of today's ``apply`` changes the writes (``--dry-run`` takes no journal;
-    the flags of the connection change where and how, not what), so only the SPEC's
-    content counts: its canonical JSON, so a reformatted SPEC is the same one.
-    """
-    return fingerprint({"spec": spec.document, "options": {}})
+    return spec_fingerprint(spec.document)
 
 
 def _call_deadline(args: argparse.Namespace, client_options: Mapping[str, Any]) -> float:

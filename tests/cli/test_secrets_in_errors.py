@@ -74,8 +74,9 @@ async def test_an_unknown_command_is_not_echoed() -> None:
     run = await run_cli([TYPED])
 
     assert run.code == 2
-    assert "argument COMMAND: invalid choice (choose from audit, apply, demo, fake-server)" in (
-        run.err
+    assert (
+        "argument COMMAND: invalid choice (choose from audit, apply, worker, demo, fake-server)"
+        in (run.err)
     )
     assert_nothing_typed_shown(run.out + run.err)
 

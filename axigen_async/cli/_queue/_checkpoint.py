@@ -75,10 +75,19 @@ def load_checkpoint(path: str) -> Checkpoint | None:
 class ResumableReport:
     """A report opened afresh, or cut back to a checkpoint's length and appended to."""
 
-    def __init__(self, path: str, *, resume_at: int | None, csv_allowed: bool = True) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        resume_at: int | None,
+        csv_allowed: bool = True,
+        first_line: dict[str, Any] | None = None,
+    ) -> None:
         self.path = path
         self.format = report_format(path) if csv_allowed else "jsonl"
         self._resume_at = resume_at
+        #: A JSON line a new file starts with (an apply journal's header).
+        self._first_line = first_line
         self._stream: IO[bytes] | None = None
 
     def __enter__(self) -> Self:
@@ -87,6 +96,8 @@ class ResumableReport:
                 self._stream = open(self.path, "wb")
                 if self.format == "csv":
                     self._write_csv(None)
+                elif self._first_line is not None:
+                    self.write(self._first_line)
             else:
                 self._stream = open(self.path, "r+b")
                 self._stream.truncate(self._resume_at)

@@ -25,7 +25,7 @@ from axigen_async.bulk import Progress
 from axigen_async.cli._accounts import AccountsError, check_readable
 from axigen_async.cli._apply_summary import ApplySummary
 from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams, UsageError
-from axigen_async.cli._journal import DONE, FAILED
+from axigen_async.cli._journal import DONE, FAILED, header_entry, spec_fingerprint
 from axigen_async.cli._progress import make_progress
 from axigen_async.cli._queue._checkpoint import (
     Checkpoint,
@@ -41,6 +41,7 @@ from axigen_async.cli._queue._store import (
     RunKeys,
     connect,
 )
+from axigen_async.cli._spec import SpecError, load_spec
 from axigen_async.cli._summary import AuditSummary, print_summary
 
 #: Records read from the stream per round trip (and per checkpoint at most).
@@ -182,7 +183,17 @@ async def _created(
     await redis.set(keys.meta, json.dumps(meta))
     checkpoint = Checkpoint(keys.run_id, "0-0", 0, 0)
     # Saved before the report exists, so that a kill before the first batch can resume.
-    with ResumableReport(_output(args), resume_at=None, csv_allowed=args.command == "audit") as r:
+    # An apply run's journal starts with the header a local `apply --resume` checks.
+    header = None
+    if args.command == "apply":
+        try:
+            header = header_entry(spec_fingerprint(load_spec(args.spec).document))
+        except SpecError as error:
+            raise UsageError(f"SPEC {error}") from None
+    fresh = ResumableReport(
+        _output(args), resume_at=None, csv_allowed=args.command == "audit", first_line=header
+    )
+    with fresh as r:
         checkpoint = Checkpoint(keys.run_id, "0-0", r.sync(), 0)
     save_checkpoint(checkpoint_path(_output(args)), checkpoint)
     return keys, meta, checkpoint
