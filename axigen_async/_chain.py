@@ -49,7 +49,13 @@ from axigen_async._outcomes import (
 )
 from axigen_async._policy import decide, may_have_acted
 from axigen_async._pool import Pool, attempt_timeout
-from axigen_async._session import AccountSession, acquire_within, usable_session_id
+from axigen_async._session import (
+    AccountSession,
+    SessionState,
+    acquire_within,
+    state_of,
+    usable_session_id,
+)
 from axigen_async._wire import ApiRequest, RawResponse, RetryClass
 
 __all__ = ["logout", "new_deadline", "no_silent_resend", "send", "send_with_retries"]
@@ -71,16 +77,18 @@ def send(
     session: AccountSession, request: ApiRequest, *, deadline: float | None = None
 ) -> Awaitable[RawResponse]:
     """Send one API call with ``session``'s login (the entry point for ``api/``)."""
-    return send_with_retries(session._pool, session, request, deadline)
+    state = state_of(session)
+    return send_with_retries(state.pool, state, request, deadline)
 
 
 def new_deadline(session: AccountSession) -> float:
     """The deadline of a call starting now: several requests of one operation share it."""
-    return session._pool.clock() + session._pool.timeouts.deadline
+    pool = state_of(session).pool
+    return pool.clock() + pool.timeouts.deadline
 
 
 async def send_with_retries(
-    pool: Pool, session: AccountSession | None, request: ApiRequest, deadline: float | None
+    pool: Pool, session: SessionState | None, request: ApiRequest, deadline: float | None
 ) -> RawResponse:
     """One call: attempts until ``decide`` accepts an answer or gives up, within one deadline.
 
@@ -140,7 +148,7 @@ async def send_with_retries(
 
 async def send_authenticated(
     pool: Pool,
-    session: AccountSession,
+    session: SessionState,
     request: ApiRequest,
     deadline: float,
     attempt: int,
@@ -152,16 +160,16 @@ async def send_authenticated(
     when the session is still that one, log in again; another call may have
     renewed it already.
     """
-    if session._closed:
-        raise RuntimeError("the AccountSession was closed during the call")
-    headers = session._headers
-    if headers is None or session._sessid == expired:
+    if session.closed:
+        raise RuntimeError("the SessionState was closed during the call")
+    headers = session.headers
+    if headers is None or session.sessid == expired:
         renewed = await _log_in(pool, session, deadline, attempt, expired)
         if not isinstance(renewed, dict):
             return renewed
         headers = renewed
-    session._requests += 1
-    return await send_once(pool, request, headers, deadline, attempt, session._label)
+    session.requests += 1
+    return await send_once(pool, request, headers, deadline, attempt, session.label)
 
 
 async def send_once(
@@ -295,39 +303,39 @@ async def _read_body(
 
 
 async def _log_in(
-    pool: Pool, session: AccountSession, deadline: float, attempt: int, expired: str | None
+    pool: Pool, session: SessionState, deadline: float, attempt: int, expired: str | None
 ) -> dict[str, str] | LoginFailed | NotSent:
     """Log in unless another call already did; one login at a time per account."""
-    lock = session._login_lock
+    lock = session.login_lock
     if not await acquire_within(lock, deadline, pool.clock):
         return NotSent(deadline_error(LOGIN, attempt))
     try:
-        if session._closed:
-            raise RuntimeError("the AccountSession was closed during the call")
-        if session._refused is not None:
+        if session.closed:
+            raise RuntimeError("the SessionState was closed during the call")
+        if session.refused is not None:
             # A refused login is not tried again: a wrong password can lock the account.
-            raise copy.copy(session._refused)
-        current = session._headers
-        if current is not None and session._sessid != expired:
+            raise copy.copy(session.refused)
+        current = session.headers
+        if current is not None and session.sessid != expired:
             return current
         if expired is not None:
             pool.relogins += 1
-        session._set_session(None)
+        session.set_session(None)
         got = await login(pool, session, deadline, attempt)
         if isinstance(got, str):
             if _closed_now(session):  # closed while logging in: end the new session too
                 await logout(pool, session, got)
-                raise RuntimeError("the AccountSession was closed during the call")
-            session._set_session(got)
-            assert session._headers is not None
-            return session._headers
+                raise RuntimeError("the SessionState was closed during the call")
+            session.set_session(got)
+            assert session.headers is not None
+            return session.headers
         return got
     finally:
         lock.release()
 
 
 async def login(
-    pool: Pool, session: AccountSession, deadline: float, attempt: int
+    pool: Pool, session: SessionState, deadline: float, attempt: int
 ) -> str | LoginFailed:
     """``POST /api/v1/login``: the session id, or the failed login's outcome.
 
@@ -341,13 +349,13 @@ async def login(
     pool.logins_in_flight += 1
     try:
         for _ in range(2):
-            credentials = session._credentials
-            session._requests += 1
-            headers = {"Authorization": session._authorization}
-            outcome = await send_once(pool, LOGIN, headers, deadline, attempt, session._label)
+            credentials = session.credentials
+            session.requests += 1
+            headers = {"Authorization": session.authorization}
+            outcome = await send_once(pool, LOGIN, headers, deadline, attempt, session.label)
             if not isinstance(outcome, RawResponse) or outcome.status != 401:
                 break
-            if session._credentials is credentials:
+            if session.credentials is credentials:
                 break
     finally:
         pool.logins_in_flight -= 1
@@ -362,23 +370,23 @@ async def login(
         return sessid
     if outcome.status == 401:
         pool.login_failures += 1
-    return LoginFailed(outcome, account=session._label)
+    return LoginFailed(outcome, account=session.label)
 
 
-async def logout(pool: Pool, session: AccountSession, sessid: str) -> None:
+async def logout(pool: Pool, session: SessionState, sessid: str) -> None:
     """``POST /api/v1/logout``, best effort: a failure is logged at DEBUG and ignored."""
     if pool.closed or pool.http is None:
         return
     if asyncio.get_running_loop() is not pool.loop:
         pool.opener()  # raises: the client belongs to another event loop
-    headers = {"Authorization": session._authorization, SESSION_HEADER: sessid}
+    headers = {"Authorization": session.authorization, SESSION_HEADER: sessid}
     deadline = pool.clock() + min(_LONGEST_LOGOUT, pool.timeouts.deadline)
-    outcome = await send_once(pool, LOGOUT, headers, deadline, 1, session._label)
+    outcome = await send_once(pool, LOGOUT, headers, deadline, 1, session.label)
     if not isinstance(outcome, RawResponse):
         log_failed_logout(session, outcome.error)
 
 
-def _closed_now(owner: Pool | AccountSession) -> bool:
+def _closed_now(owner: Pool | SessionState) -> bool:
     return owner.closed  # read anew after an await (a plain check would look constant)
 
 
