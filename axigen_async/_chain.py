@@ -23,20 +23,8 @@ from typing import Final
 import aiohttp
 from yarl import URL
 
+from axigen_async import _on_failure as on_failure
 from axigen_async._auth import LOGIN_PATH, LOGOUT_PATH, SESSION_HEADER
-from axigen_async._on_failure import (
-    DroppedConnectionError,
-    budget_back,
-    closed_error,
-    failed_attempt,
-    give_up,
-    log_answer,
-    log_failed_logout,
-    log_retry,
-    no_session_id,
-    session_sent,
-    too_large,
-)
 from axigen_async._outcomes import (
     Accept,
     Attempted,
@@ -111,7 +99,7 @@ async def send_with_retries(
         if outcome.__class__ is RawResponse and 200 <= outcome.status < 300:
             budget.refund(policy.success_refund)
             if budget.refused:
-                budget_back(pool)
+                on_failure.budget_back(pool)
             return outcome
         decision = decide(
             policy,
@@ -128,12 +116,12 @@ async def send_with_retries(
         if isinstance(decision, Accept):
             return outcome  # type: ignore[return-value]
         if isinstance(decision, GiveUp):
-            raise give_up(pool, session, request, decision)
+            raise on_failure.give_up(pool, session, request, decision)
         maybe_applied = maybe_applied or may_have_acted(policy, outcome)
         budget.try_spend(decision.cost)
         if isinstance(decision, Relogin):
             relogins += 1
-            expired = session_sent(outcome)
+            expired = on_failure.session_sent(outcome)
             if not decision.delay:
                 continue
             reason = "an expired session"
@@ -141,7 +129,7 @@ async def send_with_retries(
             expired = None
             pool.retries += 1
             reason = decision.reason
-        log_retry(session, request, reason, attempt, decision.delay)
+        on_failure.log_retry(session, request, reason, attempt, decision.delay)
         await pool.sleep(decision.delay)
     raise deadline_error(request, attempt)
 
@@ -195,7 +183,7 @@ async def send_once(
         return NotSent(deadline_error(request, attempt))
     http = pool.http
     if pool.closed or http is None:
-        return NotSent(closed_error(request, attempt), final=True)
+        return NotSent(on_failure.closed_error(request, attempt), final=True)
     timeout, limit = pool.timeout, pool.attempt_limit
     if remaining < limit:
         limit = remaining
@@ -235,20 +223,20 @@ async def send_once(
         finally:
             response.release()
     except aiohttp.ClientError as error:
-        return failed_attempt(
+        return on_failure.failed_attempt(
             pool, request, error, response, received, headers, attempt, deadline, limit
         )
-    except RuntimeError:
+    except RuntimeError:  # aiohttp's "Session is closed"
         if not _closed_now(pool):
             raise
-        return NotSent(closed_error(request, attempt), final=True)  # aiohttp: "Session is closed"
+        return NotSent(on_failure.closed_error(request, attempt), final=True)
     except asyncio.CancelledError:
         # Closing the pool cancels the requests waiting for a connection: unless
         # someone cancelled this task, that is the client closing, not a cancellation.
         task = asyncio.current_task()
         if not _closed_now(pool) or task is None or task.cancelling():
             raise
-        return NotSent(closed_error(request, attempt), final=True)
+        return NotSent(on_failure.closed_error(request, attempt), final=True)
     finally:
         pool.in_flight -= 1
     raw = RawResponse(
@@ -260,9 +248,9 @@ async def send_once(
         headers,
     )
     if not complete and ok:
-        return too_large(pool, request, raw, attempt)
+        return on_failure.too_large(pool, request, raw, attempt)
     if logger.isEnabledFor(logging.DEBUG):
-        log_answer(account, request, raw, (pool.clock() - now) * 1000.0)
+        on_failure.log_answer(account, request, raw, (pool.clock() - now) * 1000.0)
     return raw
 
 
@@ -365,7 +353,7 @@ async def login(
     if 200 <= outcome.status < 300:
         sessid = usable_session_id(outcome.body)
         if sessid is None:
-            return LoginFailed(outcome, invalid=no_session_id(LOGIN, outcome, attempt))
+            return LoginFailed(outcome, invalid=on_failure.no_session_id(LOGIN, outcome, attempt))
         pool.logins += 1
         return sessid
     if outcome.status == 401:
@@ -383,7 +371,7 @@ async def logout(pool: Pool, session: SessionState, sessid: str) -> None:
     deadline = pool.clock() + min(_LONGEST_LOGOUT, pool.timeouts.deadline)
     outcome = await send_once(pool, LOGOUT, headers, deadline, 1, session.label)
     if not isinstance(outcome, RawResponse):
-        log_failed_logout(session, outcome.error)
+        on_failure.log_failed_logout(session, outcome.error)
 
 
 def _closed_now(owner: Pool | SessionState) -> bool:
@@ -404,4 +392,4 @@ async def no_silent_resend(
     except aiohttp.ClientConnectorError:
         raise  # never sent: aiohttp does not re-send it either
     except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as error:
-        raise DroppedConnectionError(type(error).__name__) from None
+        raise on_failure.DroppedConnectionError(type(error).__name__) from None
