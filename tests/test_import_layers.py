@@ -231,3 +231,39 @@ def test_the_rules_catch_what_they_forbid() -> None:
     assert layer(f"{PACKAGE}.models.account") == 0
     assert layer(f"{PACKAGE}.testing._server") == _TESTING
     assert layer(f"{PACKAGE}._mystery") is None
+
+
+#: Private reads of another object that are its own module's business: the
+#: session module's accessor handing the chain the state behind a session.
+_OWN_MODULE_ACCESS = {("_session.py", "session._state")}
+
+
+def _private_reads(path: Path) -> Iterator[str]:
+    """``x._name`` reads where ``x`` is neither ``self``/``cls`` nor an imported module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_"):
+            continue
+        if node.attr.startswith("__") or node.attr.endswith("_"):
+            continue  # dunders, and enum's own _name_/_value_ (sunder: public API)
+        owner = node.value
+        if isinstance(owner, ast.Name) and (owner.id in ("self", "cls") or owner.id in imported):
+            continue
+        yield ast.unparse(node)
+
+
+def test_no_module_reaches_into_another_object_s_private_members() -> None:
+    # Issue 13: the chain once read and wrote the session's and the client's privates.
+    found = sorted(
+        (_relative(path), read)
+        for path in MODULES.values()
+        for read in _private_reads(path)
+        if (_relative(path), read) not in _OWN_MODULE_ACCESS
+    )
+    assert found == []
