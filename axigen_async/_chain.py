@@ -35,8 +35,8 @@ from axigen_async._outcomes import (
     Relogin,
     deadline_error,
 )
-from axigen_async._policy import decide, may_have_acted
-from axigen_async._pool import Pool, attempt_timeout
+from axigen_async._policy import attempt_timeout, decide, may_have_acted
+from axigen_async._pool import Pool
 from axigen_async._session import (
     AccountSession,
     SessionState,

@@ -14,8 +14,10 @@ from pathlib import Path
 from types import FrameType
 
 import axigen_async
-from axigen_async import AccountSession
+from axigen_async import AccountSession, AxigenClient, BasicAuth, Timeouts
 from axigen_async.api import account
+from axigen_async.testing import FakeAccount, FakeAxigen
+from tests.conftest import PASSWORD
 
 ROOT = Path(axigen_async.__file__).resolve().parent
 FAKE = ROOT / "testing"
@@ -90,3 +92,17 @@ async def test_the_recorder_sees_files_outside_the_six(session: AccountSession) 
     finally:
         sys.setprofile(None)
     assert recorder.files - ALLOWED
+
+
+async def test_an_attempt_cut_short_by_the_deadline_stays_within_the_six(
+    fake_axigen: FakeAxigen, jane: FakeAccount
+) -> None:
+    # The attempt's limit equals the deadline: the first attempt already has less
+    # time left than a whole attempt, so its timers are built for the time left.
+    timeouts = Timeouts(deadline=20.0, attempt=20.0)
+    async with (
+        AxigenClient(fake_axigen.url, timeouts=timeouts) as client,
+        client.session(BasicAuth(jane.email, PASSWORD)) as session,
+    ):
+        files = await _files_of_one_get_info(session)
+    assert files <= ALLOWED, f"outside the six: {sorted(files - ALLOWED)}"
