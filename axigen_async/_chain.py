@@ -17,6 +17,7 @@ import asyncio
 import copy
 import io
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Final
 
@@ -35,7 +36,7 @@ from axigen_async._outcomes import (
     Relogin,
     deadline_error,
 )
-from axigen_async._policy import attempt_timeout, decide, may_have_acted
+from axigen_async._policy import decide, may_have_acted
 from axigen_async._pool import Pool
 from axigen_async._session import (
     AccountSession,
@@ -144,12 +145,11 @@ async def send_authenticated(
 ) -> Outcome:
     """Send with the account's session, logging in first when it has none (or it expired).
 
-    ``expired`` is the session id an earlier attempt of this call found expired:
-    when the session is still that one, log in again; another call may have
-    renewed it already.
+    ``expired``: the session id an earlier attempt found expired; log in again only
+    while the session is still that one (another call may have renewed it already).
     """
     if session.closed:
-        raise RuntimeError("the SessionState was closed during the call")
+        raise RuntimeError("the AccountSession was closed during the call")
     headers = session.headers
     if headers is None or session.sessid == expired:
         renewed = await _log_in(pool, session, deadline, attempt, expired)
@@ -168,15 +168,7 @@ async def send_once(
     attempt: int,
     account: str,
 ) -> Attempted:
-    """One HTTP exchange: send, read the whole answer, and say how it went.
-
-    ``account`` names the account in the DEBUG line (never a secret).
-
-    aiohttp's connect timer bounds the wait for a pooled connection and the
-    connecting, and its read timer each wait for the answer (armed only once a
-    connection is held): the two never run at once, so a request still waiting
-    for a connection ends "not sent", however late the loop runs its timers.
-    """
+    """One HTTP exchange: send, read the answer, say how it went (``account``: for logs)."""
     now = pool.clock()
     remaining = deadline - now
     if remaining <= 0:
@@ -254,6 +246,18 @@ async def send_once(
     return raw
 
 
+def attempt_timeout(limit: float, connect: float) -> aiohttp.ClientTimeout:
+    """aiohttp's timers for an attempt of ``limit`` seconds; ``connect`` bounds connecting.
+
+    ``connect=limit`` bounds the wait for a pooled connection, ``sock_read`` each wait
+    for the answer: never running at once (no total timer), a request still waiting for
+    a connection ends "not sent", however late the loop runs its timers. No rounding up.
+    """
+    return aiohttp.ClientTimeout(
+        total=None, connect=limit, sock_connect=connect, sock_read=limit, ceil_threshold=math.inf
+    )
+
+
 async def _read_body(
     response: aiohttp.ClientResponse,
     limit: int,
@@ -299,7 +303,7 @@ async def _log_in(
         return NotSent(deadline_error(LOGIN, attempt))
     try:
         if session.closed:
-            raise RuntimeError("the SessionState was closed during the call")
+            raise RuntimeError("the AccountSession was closed during the call")
         if session.refused is not None:
             # A refused login is not tried again: a wrong password can lock the account.
             raise copy.copy(session.refused)
@@ -313,7 +317,7 @@ async def _log_in(
         if isinstance(got, str):
             if _closed_now(session):  # closed while logging in: end the new session too
                 await logout(pool, session, got)
-                raise RuntimeError("the SessionState was closed during the call")
+                raise RuntimeError("the AccountSession was closed during the call")
             session.set_session(got)
             assert session.headers is not None
             return session.headers

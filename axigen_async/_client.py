@@ -153,6 +153,7 @@ class AxigenClient:
             self._base,
             self._timeouts,
             self._retry,
+            timeout=_chain.attempt_timeout(self._timeouts.attempt, self._timeouts.connect),
             max_response_size=max_response_size,
             max_concurrent_logins=max_concurrent_logins,
             sleep=sleep,

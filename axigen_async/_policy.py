@@ -5,9 +5,7 @@ does next (a *decision*): accept the answer, retry after a delay, log in again,
 or give up with an error. It does no I/O, keeps no clock, draws no random number
 and never logs or sleeps: the chain passes the time, the deadline, a jitter draw
 and the budget's tokens in, and applies the decision itself. Also here: the
-public ``Timeouts`` and ``RetryPolicy`` and the shared ``RetryBudget``, and
-``attempt_timeout``, which turns an attempt's limits into aiohttp's timer settings
-(a value: it arms nothing).
+public ``Timeouts`` and ``RetryPolicy`` and the shared ``RetryBudget``.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import aiohttp
 import attrs
 
 from axigen_async import exceptions as exc
@@ -39,7 +36,6 @@ __all__ = [
     "RetryBudget",
     "RetryPolicy",
     "Timeouts",
-    "attempt_timeout",
     "decide",
     "may_have_acted",
     "parse_retry_after",
@@ -71,20 +67,6 @@ class Timeouts:
     deadline: float = attrs.field(default=60.0, validator=_positive)
     attempt: float = attrs.field(default=30.0, validator=_positive)
     connect: float = attrs.field(default=5.0, validator=_positive)
-
-
-def attempt_timeout(limit: float, connect: float) -> aiohttp.ClientTimeout:
-    """aiohttp's timers for an attempt limited to ``limit`` seconds.
-
-    ``connect`` covers the wait for a pooled connection and the connecting,
-    ``sock_connect`` the connecting alone, ``sock_read`` each wait for the answer.
-    No total timer: it would run beside the connect timer, and after a stalled
-    loop both fire in one step, making an unsent request look sent. ``ceil_threshold``
-    is off: aiohttp would round a timer over 5 s up to a whole second.
-    """
-    return aiohttp.ClientTimeout(
-        total=None, connect=limit, sock_connect=connect, sock_read=limit, ceil_threshold=math.inf
-    )
 
 
 @attrs.frozen

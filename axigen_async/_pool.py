@@ -15,7 +15,7 @@ import aiohttp
 from yarl import URL
 
 from axigen_async import exceptions as exc
-from axigen_async._policy import RetryBudget, RetryPolicy, Timeouts, attempt_timeout
+from axigen_async._policy import RetryBudget, RetryPolicy, Timeouts
 
 __all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "Pool"]
 
@@ -39,6 +39,7 @@ class Pool:
         timeouts: Timeouts,
         policy: RetryPolicy,
         *,
+        timeout: aiohttp.ClientTimeout,
         max_response_size: int,
         max_concurrent_logins: int,
         sleep: Callable[[float], Awaitable[object]],
@@ -60,7 +61,8 @@ class Pool:
         #: and this pool on a first call outside ``async with``.
         self._opener = opener
         self.attempt_limit = timeouts.attempt
-        self.timeout = attempt_timeout(timeouts.attempt, timeouts.connect)
+        #: aiohttp's timers for a whole attempt (the chain's ``attempt_timeout``).
+        self.timeout = timeout
         self.urls: dict[str, URL] = {}
         self.http: aiohttp.ClientSession | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
