@@ -17,26 +17,15 @@ import asyncio
 import copy
 import io
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Final
 
 import aiohttp
 from yarl import URL
 
+from axigen_async import _on_failure as on_failure
 from axigen_async._auth import LOGIN_PATH, LOGOUT_PATH, SESSION_HEADER
-from axigen_async._on_failure import (
-    DroppedConnectionError,
-    budget_back,
-    closed_error,
-    failed_attempt,
-    give_up,
-    log_answer,
-    log_failed_logout,
-    log_retry,
-    no_session_id,
-    session_sent,
-    too_large,
-)
 from axigen_async._outcomes import (
     Accept,
     Attempted,
@@ -48,8 +37,14 @@ from axigen_async._outcomes import (
     deadline_error,
 )
 from axigen_async._policy import decide, may_have_acted
-from axigen_async._pool import Pool, attempt_timeout
-from axigen_async._session import AccountSession, acquire_within, usable_session_id
+from axigen_async._pool import Pool
+from axigen_async._session import (
+    AccountSession,
+    SessionState,
+    acquire_within,
+    state_of,
+    usable_session_id,
+)
 from axigen_async._wire import ApiRequest, RawResponse, RetryClass
 
 __all__ = ["logout", "new_deadline", "no_silent_resend", "send", "send_with_retries"]
@@ -71,16 +66,18 @@ def send(
     session: AccountSession, request: ApiRequest, *, deadline: float | None = None
 ) -> Awaitable[RawResponse]:
     """Send one API call with ``session``'s login (the entry point for ``api/``)."""
-    return send_with_retries(session._pool, session, request, deadline)
+    state = state_of(session)
+    return send_with_retries(state.pool, state, request, deadline)
 
 
 def new_deadline(session: AccountSession) -> float:
     """The deadline of a call starting now: several requests of one operation share it."""
-    return session._pool.clock() + session._pool.timeouts.deadline
+    pool = state_of(session).pool
+    return pool.clock() + pool.timeouts.deadline
 
 
 async def send_with_retries(
-    pool: Pool, session: AccountSession | None, request: ApiRequest, deadline: float | None
+    pool: Pool, session: SessionState | None, request: ApiRequest, deadline: float | None
 ) -> RawResponse:
     """One call: attempts until ``decide`` accepts an answer or gives up, within one deadline.
 
@@ -103,7 +100,7 @@ async def send_with_retries(
         if outcome.__class__ is RawResponse and 200 <= outcome.status < 300:
             budget.refund(policy.success_refund)
             if budget.refused:
-                budget_back(pool)
+                on_failure.budget_back(pool)
             return outcome
         decision = decide(
             policy,
@@ -120,12 +117,12 @@ async def send_with_retries(
         if isinstance(decision, Accept):
             return outcome  # type: ignore[return-value]
         if isinstance(decision, GiveUp):
-            raise give_up(pool, session, request, decision)
+            raise on_failure.give_up(pool, session, request, decision)
         maybe_applied = maybe_applied or may_have_acted(policy, outcome)
         budget.try_spend(decision.cost)
         if isinstance(decision, Relogin):
             relogins += 1
-            expired = session_sent(outcome)
+            expired = on_failure.session_sent(outcome)
             if not decision.delay:
                 continue
             reason = "an expired session"
@@ -133,14 +130,14 @@ async def send_with_retries(
             expired = None
             pool.retries += 1
             reason = decision.reason
-        log_retry(session, request, reason, attempt, decision.delay)
+        on_failure.log_retry(session, request, reason, attempt, decision.delay)
         await pool.sleep(decision.delay)
     raise deadline_error(request, attempt)
 
 
 async def send_authenticated(
     pool: Pool,
-    session: AccountSession,
+    session: SessionState,
     request: ApiRequest,
     deadline: float,
     attempt: int,
@@ -148,20 +145,19 @@ async def send_authenticated(
 ) -> Outcome:
     """Send with the account's session, logging in first when it has none (or it expired).
 
-    ``expired`` is the session id an earlier attempt of this call found expired:
-    when the session is still that one, log in again; another call may have
-    renewed it already.
+    ``expired``: the session id an earlier attempt found expired; log in again only
+    while the session is still that one (another call may have renewed it already).
     """
-    if session._closed:
+    if session.closed:
         raise RuntimeError("the AccountSession was closed during the call")
-    headers = session._headers
-    if headers is None or session._sessid == expired:
+    headers = session.headers
+    if headers is None or session.sessid == expired:
         renewed = await _log_in(pool, session, deadline, attempt, expired)
         if not isinstance(renewed, dict):
             return renewed
         headers = renewed
-    session._requests += 1
-    return await send_once(pool, request, headers, deadline, attempt, session._label)
+    session.requests += 1
+    return await send_once(pool, request, headers, deadline, attempt, session.label)
 
 
 async def send_once(
@@ -172,22 +168,14 @@ async def send_once(
     attempt: int,
     account: str,
 ) -> Attempted:
-    """One HTTP exchange: send, read the whole answer, and say how it went.
-
-    ``account`` names the account in the DEBUG line (never a secret).
-
-    aiohttp's connect timer bounds the wait for a pooled connection and the
-    connecting, and its read timer each wait for the answer (armed only once a
-    connection is held): the two never run at once, so a request still waiting
-    for a connection ends "not sent", however late the loop runs its timers.
-    """
+    """One HTTP exchange: send, read the answer, say how it went (``account``: for logs)."""
     now = pool.clock()
     remaining = deadline - now
     if remaining <= 0:
         return NotSent(deadline_error(request, attempt))
     http = pool.http
     if pool.closed or http is None:
-        return NotSent(closed_error(request, attempt), final=True)
+        return NotSent(on_failure.closed_error(request, attempt), final=True)
     timeout, limit = pool.timeout, pool.attempt_limit
     if remaining < limit:
         limit = remaining
@@ -227,20 +215,20 @@ async def send_once(
         finally:
             response.release()
     except aiohttp.ClientError as error:
-        return failed_attempt(
+        return on_failure.failed_attempt(
             pool, request, error, response, received, headers, attempt, deadline, limit
         )
-    except RuntimeError:
+    except RuntimeError:  # aiohttp's "Session is closed"
         if not _closed_now(pool):
             raise
-        return NotSent(closed_error(request, attempt), final=True)  # aiohttp: "Session is closed"
+        return NotSent(on_failure.closed_error(request, attempt), final=True)
     except asyncio.CancelledError:
         # Closing the pool cancels the requests waiting for a connection: unless
         # someone cancelled this task, that is the client closing, not a cancellation.
         task = asyncio.current_task()
         if not _closed_now(pool) or task is None or task.cancelling():
             raise
-        return NotSent(closed_error(request, attempt), final=True)
+        return NotSent(on_failure.closed_error(request, attempt), final=True)
     finally:
         pool.in_flight -= 1
     raw = RawResponse(
@@ -252,10 +240,22 @@ async def send_once(
         headers,
     )
     if not complete and ok:
-        return too_large(pool, request, raw, attempt)
+        return on_failure.too_large(pool, request, raw, attempt)
     if logger.isEnabledFor(logging.DEBUG):
-        log_answer(account, request, raw, (pool.clock() - now) * 1000.0)
+        on_failure.log_answer(account, request, raw, (pool.clock() - now) * 1000.0)
     return raw
+
+
+def attempt_timeout(limit: float, connect: float) -> aiohttp.ClientTimeout:
+    """aiohttp's timers for an attempt of ``limit`` seconds; ``connect`` bounds connecting.
+
+    ``connect=limit`` bounds the wait for a pooled connection, ``sock_read`` each wait
+    for the answer: never running at once (no total timer), a request still waiting for
+    a connection ends "not sent", however late the loop runs its timers. No rounding up.
+    """
+    return aiohttp.ClientTimeout(
+        total=None, connect=limit, sock_connect=connect, sock_read=limit, ceil_threshold=math.inf
+    )
 
 
 async def _read_body(
@@ -295,39 +295,39 @@ async def _read_body(
 
 
 async def _log_in(
-    pool: Pool, session: AccountSession, deadline: float, attempt: int, expired: str | None
+    pool: Pool, session: SessionState, deadline: float, attempt: int, expired: str | None
 ) -> dict[str, str] | LoginFailed | NotSent:
     """Log in unless another call already did; one login at a time per account."""
-    lock = session._login_lock
+    lock = session.login_lock
     if not await acquire_within(lock, deadline, pool.clock):
         return NotSent(deadline_error(LOGIN, attempt))
     try:
-        if session._closed:
+        if session.closed:
             raise RuntimeError("the AccountSession was closed during the call")
-        if session._refused is not None:
+        if session.refused is not None:
             # A refused login is not tried again: a wrong password can lock the account.
-            raise copy.copy(session._refused)
-        current = session._headers
-        if current is not None and session._sessid != expired:
+            raise copy.copy(session.refused)
+        current = session.headers
+        if current is not None and session.sessid != expired:
             return current
         if expired is not None:
             pool.relogins += 1
-        session._set_session(None)
+        session.set_session(None)
         got = await login(pool, session, deadline, attempt)
         if isinstance(got, str):
             if _closed_now(session):  # closed while logging in: end the new session too
                 await logout(pool, session, got)
                 raise RuntimeError("the AccountSession was closed during the call")
-            session._set_session(got)
-            assert session._headers is not None
-            return session._headers
+            session.set_session(got)
+            assert session.headers is not None
+            return session.headers
         return got
     finally:
         lock.release()
 
 
 async def login(
-    pool: Pool, session: AccountSession, deadline: float, attempt: int
+    pool: Pool, session: SessionState, deadline: float, attempt: int
 ) -> str | LoginFailed:
     """``POST /api/v1/login``: the session id, or the failed login's outcome.
 
@@ -341,13 +341,13 @@ async def login(
     pool.logins_in_flight += 1
     try:
         for _ in range(2):
-            credentials = session._credentials
-            session._requests += 1
-            headers = {"Authorization": session._authorization}
-            outcome = await send_once(pool, LOGIN, headers, deadline, attempt, session._label)
+            credentials = session.credentials
+            session.requests += 1
+            headers = {"Authorization": session.authorization}
+            outcome = await send_once(pool, LOGIN, headers, deadline, attempt, session.label)
             if not isinstance(outcome, RawResponse) or outcome.status != 401:
                 break
-            if session._credentials is credentials:
+            if session.credentials is credentials:
                 break
     finally:
         pool.logins_in_flight -= 1
@@ -357,28 +357,28 @@ async def login(
     if 200 <= outcome.status < 300:
         sessid = usable_session_id(outcome.body)
         if sessid is None:
-            return LoginFailed(outcome, invalid=no_session_id(LOGIN, outcome, attempt))
+            return LoginFailed(outcome, invalid=on_failure.no_session_id(LOGIN, outcome, attempt))
         pool.logins += 1
         return sessid
     if outcome.status == 401:
         pool.login_failures += 1
-    return LoginFailed(outcome, account=session._label)
+    return LoginFailed(outcome, account=session.label)
 
 
-async def logout(pool: Pool, session: AccountSession, sessid: str) -> None:
+async def logout(pool: Pool, session: SessionState, sessid: str) -> None:
     """``POST /api/v1/logout``, best effort: a failure is logged at DEBUG and ignored."""
     if pool.closed or pool.http is None:
         return
     if asyncio.get_running_loop() is not pool.loop:
         pool.opener()  # raises: the client belongs to another event loop
-    headers = {"Authorization": session._authorization, SESSION_HEADER: sessid}
+    headers = {"Authorization": session.authorization, SESSION_HEADER: sessid}
     deadline = pool.clock() + min(_LONGEST_LOGOUT, pool.timeouts.deadline)
-    outcome = await send_once(pool, LOGOUT, headers, deadline, 1, session._label)
+    outcome = await send_once(pool, LOGOUT, headers, deadline, 1, session.label)
     if not isinstance(outcome, RawResponse):
-        log_failed_logout(session, outcome.error)
+        on_failure.log_failed_logout(session, outcome.error)
 
 
-def _closed_now(owner: Pool | AccountSession) -> bool:
+def _closed_now(owner: Pool | SessionState) -> bool:
     return owner.closed  # read anew after an await (a plain check would look constant)
 
 
@@ -396,4 +396,4 @@ async def no_silent_resend(
     except aiohttp.ClientConnectorError:
         raise  # never sent: aiohttp does not re-send it either
     except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as error:
-        raise DroppedConnectionError(type(error).__name__) from None
+        raise on_failure.DroppedConnectionError(type(error).__name__) from None

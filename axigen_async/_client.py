@@ -32,7 +32,7 @@ from axigen_async import exceptions as exc
 from axigen_async._auth import Credentials
 from axigen_async._policy import RetryPolicy, Timeouts
 from axigen_async._pool import DEFAULT_MAX_RESPONSE_SIZE, Pool
-from axigen_async._session import AccountSession
+from axigen_async._session import AccountSession, SessionState
 from axigen_async._version import __version__
 from axigen_async._wire import ApiRequest, RetryClass
 from axigen_async.models.server import ServerVersion
@@ -153,6 +153,7 @@ class AxigenClient:
             self._base,
             self._timeouts,
             self._retry,
+            timeout=_chain.attempt_timeout(self._timeouts.attempt, self._timeouts.connect),
             max_response_size=max_response_size,
             max_concurrent_logins=max_concurrent_logins,
             sleep=sleep,
@@ -247,14 +248,8 @@ class AxigenClient:
         """
         if self._state is _State.CLOSED:
             raise exc.ClientClosedError(_CLOSED)
-        return AccountSession(
-            self._pool,
-            self,
-            credentials,
-            label=label,
-            send=_chain.send_with_retries,
-            logout=_chain.logout,
-        )
+        state = SessionState(self._pool, credentials, label)
+        return AccountSession(state, self, logout=_chain.logout)
 
     async def server_version(self) -> ServerVersion:
         """``GET /api/``: the API version and the server version.

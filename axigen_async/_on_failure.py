@@ -29,7 +29,7 @@ from axigen_async._outcomes import (
 )
 from axigen_async._pool import Pool
 from axigen_async._redact import redacted_excerpt
-from axigen_async._session import AccountSession
+from axigen_async._session import SessionState
 from axigen_async._wire import ApiRequest, RawResponse, RetryClass
 
 logger = logging.getLogger("axigen_async")
@@ -215,12 +215,12 @@ def budget_back(pool: Pool) -> None:
 
 
 def give_up(
-    pool: Pool, session: AccountSession | None, request: ApiRequest, decision: GiveUp
+    pool: Pool, session: SessionState | None, request: ApiRequest, decision: GiveUp
 ) -> exc.AxigenError:
     """The error to raise, after its bookkeeping (a refusal kept, the budget's warning)."""
     error = decision.error
     if session is not None and isinstance(error, exc.LoginError):
-        session._refused = error
+        session.refused = error
     if decision.budget_spent:
         budget = pool.budget
         budget.refused += 1
@@ -238,7 +238,7 @@ def give_up(
 
 
 def log_retry(
-    session: AccountSession | None, request: ApiRequest, reason: str, attempt: int, delay: float
+    session: SessionState | None, request: ApiRequest, reason: str, attempt: int, delay: float
 ) -> None:
     """One INFO line per retry, naming the account (in the message and as ``account``)."""
     account = session.label if session is not None else "-"
@@ -268,7 +268,7 @@ def log_answer(account: str, request: ApiRequest, raw: RawResponse, milliseconds
     )
 
 
-def log_failed_logout(session: AccountSession, error: exc.AxigenError) -> None:
+def log_failed_logout(session: SessionState, error: exc.AxigenError) -> None:
     """A logout is best effort: its failure is a DEBUG line, nothing more."""
     account = session.label
     logger.debug(

@@ -1,14 +1,13 @@
 """The state every call of one client shares: the aiohttp session, limits, counters.
 
 ``Pool`` is plain state the client creates, opens with its aiohttp session and
-closes; the request chain (``_chain``) reads and updates it. Also the aiohttp
-timers of an attempt. No I/O, no call logic.
+closes; the request chain (``_chain``) reads and updates it. No I/O, no call
+logic, and no code the chain runs per call (it reads these attributes only).
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable
 from typing import Final
 
@@ -18,7 +17,7 @@ from yarl import URL
 from axigen_async import exceptions as exc
 from axigen_async._policy import RetryBudget, RetryPolicy, Timeouts
 
-__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "Pool", "attempt_timeout"]
+__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "Pool"]
 
 #: The most of an error answer's body read: enough for its excerpt and for the
 #: error pages of servers and proxies, whose connection then stays reusable.
@@ -40,6 +39,7 @@ class Pool:
         timeouts: Timeouts,
         policy: RetryPolicy,
         *,
+        timeout: aiohttp.ClientTimeout,
         max_response_size: int,
         max_concurrent_logins: int,
         sleep: Callable[[float], Awaitable[object]],
@@ -61,7 +61,8 @@ class Pool:
         #: and this pool on a first call outside ``async with``.
         self._opener = opener
         self.attempt_limit = timeouts.attempt
-        self.timeout = attempt_timeout(timeouts.attempt, timeouts.connect)
+        #: aiohttp's timers for a whole attempt (the chain's ``attempt_timeout``).
+        self.timeout = timeout
         self.urls: dict[str, URL] = {}
         self.http: aiohttp.ClientSession | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -87,17 +88,3 @@ class Pool:
         if open_client is None:
             raise exc.ClientClosedError("this AxigenClient is closed")
         open_client()
-
-
-def attempt_timeout(limit: float, connect: float) -> aiohttp.ClientTimeout:
-    """aiohttp's timers for an attempt limited to ``limit`` seconds.
-
-    ``connect`` covers the wait for a pooled connection and the connecting,
-    ``sock_connect`` the connecting alone, ``sock_read`` each wait for the answer.
-    No total timer: it would run beside the connect timer, and after a stalled
-    loop both fire in one step, making an unsent request look sent. ``ceil_threshold``
-    is off: aiohttp would round a timer over 5 s up to a whole second.
-    """
-    return aiohttp.ClientTimeout(
-        total=None, connect=limit, sock_connect=connect, sock_read=limit, ceil_threshold=math.inf
-    )

@@ -1,11 +1,13 @@
 """One account's login state on a shared client: plain state, no I/O of its own.
 
-``AccountSession`` holds the account's credentials, its current session id and
-the headers every call sends, its login lock (one login at a time, shared by
-concurrent calls), the refusal a failed login left and its request counter. The
-request chain (``_chain``) reads and updates this state; the session knows
-nothing of the client's internals and imports neither ``_client`` nor ``_chain``:
-the client hands it the chain's two entry points it calls (send and log out).
+``SessionState`` is the account's login state, read and written by the request
+chain (``_chain``) in the open: credentials, the current session id and the
+headers every call sends, the login lock (one login at a time, shared by
+concurrent calls), the refusal a failed login left, and the request counter.
+``AccountSession`` is the public face that wraps it; ``state_of`` hands the
+chain the state behind a session. This module must not send requests nor know
+the client's internals: it imports neither ``_client`` nor ``_chain`` (the
+client hands a session the chain's logout).
 """
 
 from __future__ import annotations
@@ -14,18 +16,76 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Self
 
 from axigen_async._auth import SESSION_HEADER, BasicAuth, Credentials
 from axigen_async._pool import Pool
-from axigen_async._wire import ApiRequest, RawResponse
 from axigen_async.exceptions import LoginError
 
-__all__ = ["AccountSession", "acquire_within", "usable_session_id"]
+if TYPE_CHECKING:  # for the annotation only: the client imports this module
+    from axigen_async._client import AxigenClient
 
-#: The chain's ``send_with_retries`` and ``logout``, as the client hands them over.
-Send = Callable[[Pool, "AccountSession", ApiRequest, float | None], Awaitable[RawResponse]]
-Logout = Callable[[Pool, "AccountSession", str], Awaitable[None]]
+__all__ = ["AccountSession", "SessionState", "acquire_within", "state_of", "usable_session_id"]
+
+#: The chain's ``logout``, as the client hands it over.
+Logout = Callable[[Pool, "SessionState", str], Awaitable[None]]
+
+
+class SessionState:
+    """The account's login state, read and written by the chain.
+
+    Attributes are public on purpose: the chain (``_chain``, ``_on_failure``)
+    updates them; users see only :class:`AccountSession`.
+    """
+
+    __slots__ = (
+        "authorization",
+        "closed",
+        "credentials",
+        "headers",
+        "label",
+        "login_lock",
+        "pool",
+        "refused",
+        "requests",
+        "sessid",
+    )
+
+    def __init__(self, pool: Pool, credentials: Credentials, label: str | None = None) -> None:
+        #: The client's shared state every call of this account goes through.
+        self.pool = pool
+        self.credentials = credentials
+        #: The ``Authorization`` value, built once (a secret: never shown).
+        self.authorization = credentials.authorization
+        self.label = label if label is not None else credentials.label
+        self.sessid: str | None = None
+        #: The headers of every call: ``Authorization`` and the session id (None: no session).
+        self.headers: dict[str, str] | None = None
+        self.login_lock = asyncio.Lock()
+        self.closed = False
+        #: The login error after a refused login: every later call raises it rather
+        #: than log in again, since repeating a wrong password can lock the account.
+        self.refused: LoginError | None = None
+        self.requests = 0
+
+    def __repr__(self) -> str:
+        return f"<SessionState {self.label}>"  # never the credentials or the session id
+
+    def set_session(self, sessid: str | None) -> None:
+        """Take ``sessid`` as the current session (None: no session), with its headers."""
+        self.sessid = sessid
+        self.headers = (
+            None
+            if sessid is None
+            else {"Authorization": self.authorization, SESSION_HEADER: sessid}
+        )
+
+    def use_credentials(self, credentials: Credentials) -> None:
+        """Go on with new credentials; lifts a refusal, keeps the current session."""
+        self.credentials = credentials
+        self.authorization = credentials.authorization
+        self.refused = None
+        self.set_session(self.sessid)
 
 
 class AccountSession:
@@ -38,63 +98,42 @@ class AccountSession:
     Sessions are made by :meth:`AxigenClient.session`.
     """
 
-    def __init__(
-        self,
-        pool: Pool,
-        owner: Any,
-        credentials: Credentials,
-        *,
-        label: str | None = None,
-        send: Send,
-        logout: Logout,
-    ) -> None:
-        self._pool = pool
+    def __init__(self, state: SessionState, owner: AxigenClient, *, logout: Logout) -> None:
+        self._state = state
         self._owner = owner
-        self._send = send
         self._logout = logout
-        self._credentials = credentials
-        #: The ``Authorization`` value, built once (a secret: never shown).
-        self._authorization = credentials.authorization
-        self._label = label if label is not None else credentials.label
-        self._sessid: str | None = None
-        self._headers: dict[str, str] | None = None
-        self._login_lock = asyncio.Lock()
-        self._closed = False
-        # The login error after a refused login: every later call raises it rather
-        # than log in again, since repeating a wrong password can lock the account.
-        self._refused: LoginError | None = None
-        self._requests = 0
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else ("logged in" if self._sessid else "not logged in")
-        return f"<AccountSession {self._label} {state}>"
+        state = self._state
+        status = "closed" if state.closed else ("logged in" if state.sessid else "not logged in")
+        return f"<AccountSession {state.label} {status}>"
 
     @property
     def label(self) -> str:
         """The account's name for logs and reports (never a secret)."""
-        return self._label
+        return self._state.label
 
     @property
-    def client(self) -> Any:
+    def client(self) -> AxigenClient:
         """The :class:`AxigenClient` this session belongs to."""
         return self._owner
 
     @property
     def logged_in(self) -> bool:
-        return self._sessid is not None
+        return self._state.sessid is not None
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._state.closed
 
     @property
     def requests_attempted(self) -> int:
         """HTTP requests this session tried to send, logins included (a refused
         connection counts; the logout does not)."""
-        return self._requests
+        return self._state.requests
 
     async def __aenter__(self) -> Self:
-        if self._closed:
+        if self._state.closed:
             raise RuntimeError("this AccountSession is closed")
         return self
 
@@ -108,35 +147,28 @@ class AccountSession:
 
     async def close(self) -> None:
         """Log out (best effort, errors ignored) and refuse further calls."""
-        if self._closed:
+        state = self._state
+        if state.closed:
             return
-        self._closed = True
-        sessid = self._sessid
-        self._set_session(None)
+        state.closed = True
+        sessid = state.sessid
+        state.set_session(None)
         if sessid is not None:
-            await self._logout(self._pool, self, sessid)
+            await self._logout(state.pool, state, sessid)
 
     def use_password(self, password: str) -> None:
         """Go on with a new password after the account's password was changed.
 
         Also lifts the refusal a failed login left behind.
         """
-        credentials = self._credentials
-        if not isinstance(credentials, BasicAuth):
-            return
-        self._credentials = credentials.with_password(password)
-        self._authorization = self._credentials.authorization
-        self._refused = None
-        self._set_session(self._sessid)
+        credentials = self._state.credentials
+        if isinstance(credentials, BasicAuth):
+            self._state.use_credentials(credentials.with_password(password))
 
-    def _set_session(self, sessid: str | None) -> None:
-        """Take ``sessid`` as the current session (None: no session), with its headers."""
-        self._sessid = sessid
-        self._headers = (
-            None
-            if sessid is None
-            else {"Authorization": self._authorization, SESSION_HEADER: sessid}
-        )
+
+def state_of(session: AccountSession) -> SessionState:
+    """The login state behind ``session``, for the chain (this module's own accessor)."""
+    return session._state
 
 
 def usable_session_id(body: bytes) -> str | None:
