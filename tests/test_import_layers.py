@@ -34,7 +34,7 @@ _LAYER_1 = {"_session", "_pool", "_chain", "_on_failure", "_client"}
 _TESTING = "testing"
 #: Over the line limit today, each being split on another engineer's branch.
 #: Strict: once a module is short, its entry here fails and must go.
-_KNOWN_LONG = {"_bulk.py", "testing/_handlers.py", "testing/_server.py"}
+_KNOWN_LONG = {"testing/_handlers.py", "testing/_server.py"}
 
 
 def _module_name(path: Path) -> str:
