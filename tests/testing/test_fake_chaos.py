@@ -19,7 +19,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from axigen_async.testing import FakeAxigen, FaultPlan, InjectedFault
+from axigen_async.testing import (
+    FakeAxigen,
+    FaultDecision,
+    FaultPlan,
+    FaultReset,
+    FaultSlow,
+    FaultStatus,
+    InjectedFault,
+)
 from axigen_async.testing.__main__ import main as standalone_main
 from tests.testing.test_fake_standalone import STOP_TIMEOUT, standalone
 from tests.testing.wire_helpers import FakeClock, Wire, basic
@@ -59,7 +67,7 @@ async def _wait_until(condition: Callable[[], bool]) -> bool:
     return condition()
 
 
-def _decisions(plan: FaultPlan, count: int, route: str = "GET /x") -> list[object]:
+def _decisions(plan: FaultPlan, count: int, route: str = "GET /x") -> list[FaultDecision | None]:
     return [plan.decide(route, route.partition(" ")[2]) for _ in range(count)]
 
 
@@ -91,9 +99,9 @@ def test_chaos_shares_follow_the_rates() -> None:
     plan.chaos(seed=1, expire_sessions_every=None)  # the default rates
     count = 40_000
     kinds: Counter[str] = Counter()
+    names = {FaultReset: "reset", FaultSlow: "slow", type(None): "nonetype"}
     for action in _actions(plan, count):
-        name = type(action).__name__
-        kinds[str(action.status) if name == "Failure" else name.lower()] += 1
+        kinds[str(action.status) if isinstance(action, FaultStatus) else names[type(action)]] += 1
     for kind, rate in rates.items():
         assert abs(kinds[kind] / count - rate) <= _tolerance(rate, count), kind
     assert sum(kinds[kind] for kind in rates) + kinds["nonetype"] == count
