@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 
@@ -25,5 +26,23 @@ async def wait_until(
         if loop.time() >= ends:
             break
         await asyncio.sleep(interval)
+    if not predicate():
+        raise AssertionError(f"the condition did not hold within {timeout:g} s")
+
+
+def wait_until_sync(
+    predicate: Callable[[], bool], *, timeout: float = 5.0, interval: float = 0.01
+) -> None:
+    """``wait_until`` for synchronous tests (a child process's output, a file it writes).
+
+    The same bound in time and polls; AssertionError after ``timeout`` seconds.
+    """
+    ends = time.monotonic() + timeout
+    for _ in range(int(timeout / interval) + 2):
+        if predicate():
+            return
+        if time.monotonic() >= ends:
+            break
+        time.sleep(interval)
     if not predicate():
         raise AssertionError(f"the condition did not hold within {timeout:g} s")

@@ -22,6 +22,7 @@ from axigen_async.api import account
 from axigen_async.bulk import BulkAccount, fan_out
 from tests.cli.helpers import InstantSleep, final_statuses, journal_entries, read_jsonl, write_csv
 from tests.cli.processes import CLI, WAIT, fake_server, lines, run, spawn, stop
+from tests.helpers import wait_until_sync
 
 PASSWORD = "demo"
 #: A signature name no seeded account has.
@@ -60,10 +61,10 @@ def _setup(tmp_path: Path, rows: list[str], spec: object = SPEC) -> tuple[Path, 
 def _wait_for(condition: object, what: str) -> None:
     """Poll ``condition`` (a callable) until true, for at most WAIT seconds."""
     assert callable(condition)
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
+    try:
+        wait_until_sync(condition, timeout=WAIT, interval=0.02)
+    except AssertionError:
+        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 def _pending(journal: Path) -> int:

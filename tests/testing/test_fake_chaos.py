@@ -29,6 +29,7 @@ from axigen_async.testing import (
     InjectedFault,
 )
 from axigen_async.testing.__main__ import main as standalone_main
+from tests.helpers import wait_until
 from tests.testing.test_fake_standalone import STOP_TIMEOUT, standalone
 from tests.testing.wire_helpers import FakeClock, Wire, basic
 
@@ -43,8 +44,6 @@ QUIET: dict[str, Any] = {
     "slow_rate": 0.0,
     "expire_sessions_every": None,
 }
-POLLS = 100
-POLL_SECONDS = 0.01
 
 
 async def _outcome(
@@ -57,14 +56,6 @@ async def _outcome(
             return str(response.status)
     except aiohttp.ClientPayloadError:
         return "reset"
-
-
-async def _wait_until(condition: Callable[[], bool]) -> bool:
-    for _ in range(POLLS):
-        if condition():
-            return True
-        await asyncio.sleep(POLL_SECONDS)
-    return condition()
 
 
 def _decisions(plan: FaultPlan, count: int, route: str = "GET /x") -> list[FaultDecision | None]:
@@ -282,7 +273,7 @@ async def test_chaos_slow_answer_runs_the_handler_after_the_wait(wire: Wire) -> 
             return answer.status
 
     slow = asyncio.create_task(create())
-    assert await _wait_until(lambda: wire.fake.in_flight == 1)
+    await wait_until(lambda: wire.fake.in_flight == 1)
     assert account.signatures == {}  # waiting: the handler has not run yet
     assert await _outcome(wire.http, wire.url(VERSION)) == "200"  # others go on meanwhile
     assert await slow == 200
@@ -301,7 +292,7 @@ async def test_chaos_slow_write_lands_after_the_client_gave_up(wire: Wire) -> No
             wire.url(SIGNATURES), json=SIGNATURE, headers=headers, timeout=impatient
         ) as answer:
             await answer.read()
-    assert await _wait_until(lambda: len(account.signatures) == 1)
+    await wait_until(lambda: len(account.signatures) == 1)
 
 
 # -- session expiry ----------------------------------------------------------------------------
@@ -567,8 +558,8 @@ async def test_open_connections_follow_a_keep_alive_client(fake_axigen: FakeAxig
     assert fake_axigen.open_connections == 0
     async with aiohttp.ClientSession() as http:
         assert await _outcome(http, fake_axigen.url + VERSION) == "200"
-        assert await _wait_until(lambda: fake_axigen.open_connections == 1)
-    assert await _wait_until(lambda: fake_axigen.open_connections == 0)
+        await wait_until(lambda: fake_axigen.open_connections == 1)
+    await wait_until(lambda: fake_axigen.open_connections == 0)
 
 
 async def test_open_connections_is_zero_when_stopped() -> None:
