@@ -77,7 +77,7 @@ Observation: ``requests`` (redacted ``LoggedRequest`` values), ``injected_faults
 ids, so a test can scan its outputs for every id the fake issued.
 """
 
-from ._actions import FaultAction, FaultAnswer, FaultDecision, FaultReset, FaultSlow, FaultStatus
+from ._actions import FaultAnswer, FaultDecision, FaultReset, FaultSlow, FaultStatus
 from ._faults import FaultPlan
 from ._filters import FakeAddressList, FakeAvas, FakeListEntry, FakeOnOffFilter
 from ._observe import InjectedFault, LoggedRequest
@@ -111,7 +111,6 @@ __all__ = [
     "FakeSignature",
     "FakeTemporaryAlias",
     "FakeVacation",
-    "FaultAction",
     "FaultAnswer",
     "FaultDecision",
     "FaultPlan",
