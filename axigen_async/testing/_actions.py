@@ -1,10 +1,11 @@
 """Fault actions of the fake Axigen server: the values a ``FaultPlan`` decides.
 
 Responsibility: the frozen values that say what to do with one request (``FaultStatus``,
-``FaultAnswer``, ``FaultReset``, ``FaultSlow``, wrapped in a ``FaultDecision``; all public,
-exported by ``axigen_async.testing`` but the ``FaultAction`` alias), and the checks that turn the arguments of
-``FaultPlan.answer_next`` into a ready ``FaultAnswer`` (body encoded once, headers
-checked) so that a bad argument fails where the test wrote it, not mid-request.
+``FaultAnswer``, ``FaultReset``, ``FaultSlow``, wrapped in a ``FaultDecision``; all but
+the ``FaultAction`` alias are exported by ``axigen_async.testing``), and the checks that
+turn the arguments of ``FaultPlan.answer_next`` into a ready ``FaultAnswer`` (body encoded
+once, headers checked) so that a bad argument fails where the test wrote it, not
+mid-request.
 
 Must not: import aiohttp, touch sockets or server state, or sleep (the server applies the
 decision).
