@@ -76,7 +76,10 @@ def explained(error: Mapping[str, object], faults: list[InjectedFault]) -> bool:
     route = request.partition("?")[0]  # the fault log names routes without a query
     if route == LOGIN and kind in ("ConnectionLostError", "RequestTimeoutError"):
         return cut_off(faults, LOGIN)
-    on_call = [fault for fault in faults if fault.route in (route, LOGIN)]
+    # A call's last attempt may be the login it needed (a re-login after its session
+    # ended); the report then names the login, not the call, so any route may hold the
+    # faults that failed the call's earlier attempts.
+    on_call = [fault for fault in faults if route == LOGIN or fault.route in (route, LOGIN)]
     if kind in EXHAUSTED_KINDS:
         return attempts >= ATTEMPTS and len(on_call) >= 2
     if kind == "AuthenticationError":  # its session ended at every attempt left

@@ -83,7 +83,8 @@ async def test_an_audit_under_chaos_reports_each_account_once_and_fails_only_whe
         # Only a time-out, and only where the loop (client and fake alike) stood still
         # for half an attempt limit: the machine was busy, the client was not wrong.
         kinds = {error["kind"] for error in unexplained.values()}
-        assert kinds == {"RequestTimeoutError"}, unexplained
+        seen = {email: per_account.get(email, []) for email in unexplained}
+        assert kinds == {"RequestTimeoutError"}, (unexplained, seen)
         assert stalls.worst(ATTEMPT_LIMIT) >= ATTEMPT_LIMIT / 2, unexplained
     cut_logins = {email for email, found in per_account.items() if cut_off(found, LOGIN)}
     assert cut_logins <= set(failed)
