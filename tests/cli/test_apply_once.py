@@ -76,6 +76,7 @@ def _pending(journal: Path) -> int:
 # --- item 1: repeated rows --------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a CLI process
 async def test_repeated_rows_in_any_letter_case_are_applied_once_and_reported(
     tmp_path: Path,
 ) -> None:
@@ -107,6 +108,7 @@ async def test_repeated_rows_in_any_letter_case_are_applied_once_and_reported(
 # --- item 2: two runs on one journal ----------------------------------------------------------
 
 
+@pytest.mark.slow  # CLI processes
 async def test_a_second_run_on_a_locked_journal_exits_2_at_once_sending_nothing(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:
@@ -137,6 +139,7 @@ async def test_a_second_run_on_a_locked_journal_exits_2_at_once_sending_nothing(
 # --- item 4: a changed SPEC on resume ---------------------------------------------------------
 
 
+@pytest.mark.slow  # CLI processes
 async def test_resume_with_a_changed_spec_exits_2_unless_allowed_then_replans(
     tmp_path: Path,
 ) -> None:
@@ -187,6 +190,7 @@ async def test_resume_with_a_changed_spec_exits_2_unless_allowed_then_replans(
         pytest.param(signal.SIGINT, 130, "SIGINT", id="sigint"),
     ],
 )
+@pytest.mark.slow  # CLI processes stopped mid-run
 async def test_a_stop_with_creates_held_journals_them_unknown_and_an_at_once_resume_duplicates_none(
     tmp_path: Path, sig: signal.Signals, status: int, name: str
 ) -> None:
@@ -229,6 +233,7 @@ async def test_a_stop_with_creates_held_journals_them_unknown_and_an_at_once_res
     assert final_statuses(journal) == dict.fromkeys(emails, "done")
 
 
+@pytest.mark.slow  # CLI processes killed mid-run
 async def test_a_kill_with_creates_pending_then_an_at_once_resume_duplicates_none(
     tmp_path: Path,
 ) -> None:

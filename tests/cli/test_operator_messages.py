@@ -97,6 +97,7 @@ def test_the_documented_exit_statuses_match_the_runners() -> None:
     assert "130 interrupted (Ctrl-C)" in documented
 
 
+@pytest.mark.slow  # a CLI process interrupted
 def test_ctrl_c_says_how_many_accounts_were_done_and_where_the_report_is(
     tmp_path: Path,
 ) -> None:
