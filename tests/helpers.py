@@ -9,6 +9,7 @@ Must not: hold fixtures or state, or wait without a bound.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 
@@ -35,5 +36,26 @@ async def wait_until(
         if loop.time() >= ends:
             break
         await asyncio.sleep(interval)
+    if not predicate():
+        raise AssertionError(f"the condition was still false after {timeout:g} s: {predicate}")
+
+
+def wait_until_sync(
+    predicate: Callable[[], object], *, timeout: float = 5.0, interval: float = 0.01
+) -> None:
+    """``wait_until`` for synchronous tests (a child process's output, a file it writes).
+
+    The same bound in time and polls.
+
+    Raises:
+        AssertionError: ``predicate()`` was still false after ``timeout`` seconds.
+    """
+    ends = time.monotonic() + timeout
+    for _ in range(int(timeout / interval) + 2):
+        if predicate():
+            return
+        if time.monotonic() >= ends:
+            break
+        time.sleep(interval)
     if not predicate():
         raise AssertionError(f"the condition was still false after {timeout:g} s: {predicate}")

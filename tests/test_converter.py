@@ -248,6 +248,7 @@ def _agree(wire: Any, cls: type[Any]) -> None:
         assert (got, repr(got)) == (expected, repr(expected)), wire
 
 
+@pytest.mark.slow  # 300 generated examples per model, over a second for the larger ones
 @pytest.mark.parametrize(
     "cls",
     [m.AccountInfo, m.Vacation, m.Signature, m.TemporaryAlias, m.IndexInfo, m.SignatureUpdate],

@@ -672,6 +672,7 @@ def _can_be_an_id(value: object) -> bool:
     return True
 
 
+@pytest.mark.slow  # many generated ids, each checked against the real router
 def test_ids_reach_their_route_as_one_segment() -> None:
     with live_session() as live:
 

@@ -60,7 +60,9 @@ Faults (``fake.faults``, a ``FaultPlan``) name routes ``"METHOD /template"`` or 
 template: ``fail_next``, ``answer_next`` (any canned answer: bad JSON, an HTML error page,
 a redirect, a 50 MB chunked body), ``reset_next``, ``delay``, ``random_faults``, ``chaos``
 (a seeded mix of statuses, resets mid-response, slow answers and session purges),
-``clear``.
+``clear``. ``FaultPlan.decide(route_key, template)`` returns the ``FaultDecision`` for one
+request (its ``action`` a ``FaultStatus``, ``FaultAnswer``, ``FaultReset`` or ``FaultSlow``),
+so a test can check a plan without a server.
 Account Settings, Account Filters (AVAS) and Account Security (with the public recovery
 endpoints) are served too; tests read and seed their state with ``fake.settings(email)``,
 ``fake.avas(email)``, ``fake.whitelist(email)``, ``fake.blacklist(email)`` and
@@ -75,6 +77,7 @@ Observation: ``requests`` (redacted ``LoggedRequest`` values), ``injected_faults
 ids, so a test can scan its outputs for every id the fake issued.
 """
 
+from ._actions import FaultAnswer, FaultDecision, FaultReset, FaultSlow, FaultStatus
 from ._faults import FaultPlan
 from ._filters import FakeAddressList, FakeAvas, FakeListEntry, FakeOnOffFilter
 from ._observe import InjectedFault, LoggedRequest
@@ -108,7 +111,12 @@ __all__ = [
     "FakeSignature",
     "FakeTemporaryAlias",
     "FakeVacation",
+    "FaultAnswer",
+    "FaultDecision",
     "FaultPlan",
+    "FaultReset",
+    "FaultSlow",
+    "FaultStatus",
     "InjectedFault",
     "LoggedRequest",
     "SecurityNotice",

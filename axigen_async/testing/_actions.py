@@ -1,9 +1,11 @@
 """Fault actions of the fake Axigen server: the values a ``FaultPlan`` decides.
 
-Responsibility: the frozen values that say what to do with one request (``Failure``,
-``Answer``, ``Reset``, ``Slow``, wrapped in a ``Decision``), and the checks that turn the
-arguments of ``FaultPlan.answer_next`` into a ready ``Answer`` (body encoded once, headers
-checked) so that a bad argument fails where the test wrote it, not mid-request.
+Responsibility: the frozen values that say what to do with one request (``FaultStatus``,
+``FaultAnswer``, ``FaultReset``, ``FaultSlow``, wrapped in a ``FaultDecision``; all but
+the ``FaultAction`` alias are exported by ``axigen_async.testing``), and the checks that
+turn the arguments of ``FaultPlan.answer_next`` into a ready ``FaultAnswer`` (body encoded
+once, headers checked) so that a bad argument fails where the test wrote it, not
+mid-request.
 
 Must not: import aiohttp, touch sockets or server state, or sleep (the server applies the
 decision).
@@ -30,8 +32,11 @@ _TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 @dataclass(frozen=True, slots=True)
-class Failure:
-    """Answer ``status`` without running the handler."""
+class FaultStatus:
+    """Answer ``status`` without running the handler (``fail_next``, a random status).
+
+    ``retry_after`` is sent as ``Retry-After``; ``body`` replaces the JSON error body.
+    """
 
     status: int
     retry_after: int | str | None = None
@@ -39,7 +44,7 @@ class Failure:
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class FaultAnswer:
     """Answer this canned response without running the handler.
 
     ``body`` is the exact bytes to send (left out of ``repr``: it may be 50 MB);
@@ -53,33 +58,34 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
-class Reset:
+class FaultReset:
     """Run the handler, then drop the connection (before or after the response headers)."""
 
     after_headers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class Slow:
+class FaultSlow:
     """Wait ``seconds``, then run the handler and answer normally."""
 
     seconds: float
 
 
-Action = Failure | Answer | Reset | Slow
+FaultAction = FaultStatus | FaultAnswer | FaultReset | FaultSlow
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
-    """What to do with one request.
+class FaultDecision:
+    """What ``FaultPlan.decide`` planned for one request (public: tests inspect plans).
 
-    First end every live session when ``expire_sessions`` (before authentication, so the
+    ``action`` is one of ``FaultStatus``, ``FaultAnswer``, ``FaultReset`` or ``FaultSlow``.
+    The server first ends every live session when ``expire_sessions`` (before authentication, so the
     request itself sees the purge), then wait ``delay`` seconds, then apply ``action``
     (``None``: run the handler and answer normally).
     """
 
     delay: float = 0.0
-    action: Action | None = None
+    action: FaultAction | None = None
     expire_sessions: bool = False
 
 
@@ -90,8 +96,8 @@ def canned_answer(
     headers: Mapping[str, str] | None,
     content_type: str | None,
     chunked: bool,
-) -> Answer:
-    """The ``Answer`` for ``FaultPlan.answer_next``'s arguments, checked.
+) -> FaultAnswer:
+    """The ``FaultAnswer`` for ``FaultPlan.answer_next``'s arguments, checked.
 
     Raises ``ValueError`` for a status outside 200-599, a body on 204/304, framing or
     malformed headers, or ``Content-Type`` given twice; ``TypeError`` for a body that is
@@ -111,7 +117,7 @@ def canned_answer(
         pairs.append(("Content-Type", content_type))
     elif not named_type and derived_type is not None:
         pairs.append(("Content-Type", derived_type))
-    return Answer(status=status, body=payload, headers=tuple(pairs), chunked=bool(chunked))
+    return FaultAnswer(status=status, body=payload, headers=tuple(pairs), chunked=bool(chunked))
 
 
 def _encode_body(body: AnswerBody) -> tuple[bytes, str | None]:

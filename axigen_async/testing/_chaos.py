@@ -6,7 +6,7 @@ a reset mid-response or a slow answer) and count requests to say when every sess
 end. The same seed and the same request order give the same decisions.
 
 Must not: import aiohttp, touch sockets or server state, or sleep (the plan returns a
-``Decision`` and the server applies it).
+``FaultDecision`` and the server applies it).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, TypeGuard
 
-from ._actions import Failure, Reset, Slow
+from ._actions import FaultReset, FaultSlow, FaultStatus
 
 DEFAULT_STATUS_RATES: Final[Mapping[int, float]] = MappingProxyType({503: 0.05, 429: 0.02})
 # Rates are floats; a sum such as 0.7 + 0.2 + 0.1 may land a hair above 1.
 _RATE_SUM_SLACK: Final = 1e-9
 
-Outcome = int | Reset | Slow
+Outcome = int | FaultReset | FaultSlow
 
 
 @dataclass(slots=True)
@@ -47,7 +47,7 @@ class ChaosMix:
         self.requests_seen += 1
         return self.expire_every is not None and self.requests_seen % self.expire_every == 0
 
-    def draw(self, route_key: str, template: str) -> Failure | Reset | Slow | None:
+    def draw(self, route_key: str, template: str) -> FaultStatus | FaultReset | FaultSlow | None:
         """The random action for one request of the covered routes, or ``None``."""
         routes = self.routes
         if routes is not None and route_key not in routes and template not in routes:
@@ -60,7 +60,7 @@ class ChaosMix:
                 retry_after = None
                 if outcome == 429:  # a throttled client needs to be told when to come back
                     retry_after = self.rng.randint(0, self.retry_after_max)
-                return Failure(outcome, retry_after)
+                return FaultStatus(outcome, retry_after)
         return None
 
 
@@ -97,8 +97,8 @@ def build_chaos(
     weighted: list[tuple[float, Outcome]] = [
         (rate, status) for status, rate in sorted(statuses.items())
     ]
-    weighted.append((_check_rate("reset_rate", reset_rate), Reset(after_headers=True)))
-    weighted.append((_check_rate("slow_rate", slow_rate), Slow(float(slow_seconds))))
+    weighted.append((_check_rate("reset_rate", reset_rate), FaultReset(after_headers=True)))
+    weighted.append((_check_rate("slow_rate", slow_rate), FaultSlow(float(slow_seconds))))
     total = math.fsum(rate for rate, _ in weighted)
     if total > 1.0 + _RATE_SUM_SLACK:
         raise ValueError(f"the status, reset and slow rates must sum to at most 1, not {total}")

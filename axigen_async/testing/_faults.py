@@ -7,7 +7,7 @@ or reset after the handler ran, and whether every session ends before it. Decisi
 deterministic for a given plan and request order.
 
 Must not: import aiohttp, touch sockets, sessions or account state, or sleep (the server
-applies the ``Decision``).
+applies the ``FaultDecision``).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ._actions import (
-    Action,
-    Answer,
     AnswerBody,
-    Decision,
-    Failure,
+    FaultAction,
+    FaultAnswer,
     FaultBody,
-    Reset,
+    FaultDecision,
+    FaultReset,
+    FaultStatus,
     canned_answer,
 )
 from ._chaos import DEFAULT_STATUS_RATES, ChaosMix, build_chaos, check_route
@@ -63,8 +63,8 @@ class FaultPlan:
     scripted fault for the request, a ``delay`` included, wins outright.
     """
 
-    _canned: dict[str, deque[Failure | Answer]] = field(default_factory=dict)
-    _resets: dict[str, deque[Reset]] = field(default_factory=dict)
+    _canned: dict[str, deque[FaultStatus | FaultAnswer]] = field(default_factory=dict)
+    _resets: dict[str, deque[FaultReset]] = field(default_factory=dict)
     _delays: dict[str, _Delay] = field(default_factory=dict)
     _random: _Random | ChaosMix | None = None
 
@@ -92,7 +92,7 @@ class FaultPlan:
         if not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
         queue = self._canned.setdefault(route, deque())
-        queue.extend([Failure(status, retry_after, body)] * count)
+        queue.extend([FaultStatus(status, retry_after, body)] * count)
 
     def answer_next(
         self,
@@ -136,7 +136,7 @@ class FaultPlan:
         and part of the body are sent first (the client sees an incomplete payload).
         """
         _check_count(count)
-        self._resets.setdefault(route, deque()).extend([Reset(after_headers)] * count)
+        self._resets.setdefault(route, deque()).extend([FaultReset(after_headers)] * count)
 
     def delay(self, route: str, seconds: float, *, count: int | None = None) -> None:
         """Answer requests to ``route`` after ``seconds``; ``count=None`` means until cleared."""
@@ -227,16 +227,20 @@ class FaultPlan:
         self._delays.clear()
         self._random = None
 
-    def decide(self, route_key: str, template: str) -> Decision | None:
-        """Consume and return the fault for one request, or ``None`` to proceed normally."""
+    def decide(self, route_key: str, template: str) -> FaultDecision | None:
+        """Consume and return the fault for one request, or ``None`` to proceed normally.
+
+        The server calls this once per request; a test may call it to see what a plan
+        decides without a server (it consumes the plan just the same).
+        """
         mix = self._random
         expire = False
-        drawn: Action | None = None
+        drawn: FaultAction | None = None
         if isinstance(mix, ChaosMix):
             expire = mix.count_request()
             drawn = mix.draw(route_key, template)
         delay = self._take_delay(route_key) or self._take_delay(template)
-        action: Action | None = _pop(self._canned, route_key) or _pop(self._canned, template)
+        action: FaultAction | None = _pop(self._canned, route_key) or _pop(self._canned, template)
         if action is None:
             action = _pop(self._resets, route_key) or _pop(self._resets, template)
         if action is None:
@@ -246,7 +250,7 @@ class FaultPlan:
                 action = drawn
         if action is None and not delay and not expire:
             return None
-        return Decision(delay=delay, action=action, expire_sessions=expire)
+        return FaultDecision(delay=delay, action=action, expire_sessions=expire)
 
     def _take_delay(self, route: str) -> float:
         entry = self._delays.get(route)
@@ -259,19 +263,19 @@ class FaultPlan:
         return entry.seconds
 
     @staticmethod
-    def _draw(route_key: str, template: str, plan: _Random) -> Failure | Reset | None:
+    def _draw(route_key: str, template: str, plan: _Random) -> FaultStatus | FaultReset | None:
         if plan.routes is not None and route_key not in plan.routes and template not in plan.routes:
             return None
         if plan.rng.random() >= plan.rate:
             return None
         if plan.rng.random() < plan.reset_share or not plan.statuses:
-            return Reset()
-        return Failure(plan.statuses[plan.rng.randrange(len(plan.statuses))])
+            return FaultReset()
+        return FaultStatus(plan.statuses[plan.rng.randrange(len(plan.statuses))])
 
 
 def _pop(
-    queues: dict[str, deque[Failure | Answer]] | dict[str, deque[Reset]], route: str
-) -> Failure | Answer | Reset | None:
+    queues: dict[str, deque[FaultStatus | FaultAnswer]] | dict[str, deque[FaultReset]], route: str
+) -> FaultStatus | FaultAnswer | FaultReset | None:
     queue = queues.get(route)
     if not queue:
         return None

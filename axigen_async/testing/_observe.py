@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import parse_qsl
 
-from ._actions import Action, Answer, Failure, Reset
+from ._actions import FaultAction, FaultAnswer, FaultReset, FaultStatus
 
 REDACTED: Final = "<redacted>"
 SECRET_HEADERS: Final = frozenset(
@@ -82,25 +82,25 @@ class InjectedFault:
 
 
 def fault_entry(
-    route: str, account: str | None, action: Action, sent_status: int | None = None
+    route: str, account: str | None, action: FaultAction, sent_status: int | None = None
 ) -> InjectedFault:
     """The log entry for ``action`` applied to a request of ``route`` naming ``account``.
 
     ``sent_status`` is the status line a reset after the headers let out.
     """
-    if isinstance(action, Failure):
+    if isinstance(action, FaultStatus):
         retry_after = None if action.retry_after is None else str(action.retry_after)
         return InjectedFault(route, account, "status", action.status, retry_after)
-    if isinstance(action, Answer):
+    if isinstance(action, FaultAnswer):
         return InjectedFault(route, account, "answer", action.status, _retry_after_of(action))
-    if isinstance(action, Reset):
+    if isinstance(action, FaultReset):
         if action.after_headers:
             return InjectedFault(route, account, "reset_after_headers", sent_status)
         return InjectedFault(route, account, "reset")
     return InjectedFault(route, account, "slow")
 
 
-def _retry_after_of(answer: Answer) -> str | None:
+def _retry_after_of(answer: FaultAnswer) -> str | None:
     for name, value in answer.headers:  # bounded: the few headers the test gave
         if name.lower() == "retry-after":
             return value

@@ -1,7 +1,7 @@
 """Fault responses of the fake Axigen server: what a decided action puts on the wire.
 
-Responsibility: build the JSON error document, the answer of an injected ``Failure``, send
-a canned ``Answer`` (whole or chunked, however large), run a handler late for a ``Slow``
+Responsibility: build the JSON error document, the answer of an injected ``FaultStatus``, send
+a canned ``FaultAnswer`` (whole or chunked, however large), run a handler late for a ``FaultSlow``
 answer, and cut a connection after the handler ran, before or in the middle of its
 response.
 
@@ -18,7 +18,7 @@ from typing import Any, Final
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ._actions import Answer, Failure
+from ._actions import FaultAnswer, FaultStatus
 from ._handlers import json_response, raw_json_response
 from ._render import dump_json
 
@@ -34,7 +34,7 @@ def error_body(code: str, message: str) -> bytes:
     return dump_json({"error": {"code": code, "message": message}})
 
 
-def failure_response(failure: Failure) -> web.Response:
+def failure_response(failure: FaultStatus) -> web.Response:
     """The answer of an injected failure: the JSON error body unless one was given."""
     body = failure.body
     if body is None:
@@ -50,7 +50,7 @@ def failure_response(failure: Failure) -> web.Response:
     return response
 
 
-async def send_answer(request: web.Request, answer: Answer) -> web.StreamResponse:
+async def send_answer(request: web.Request, answer: FaultAnswer) -> web.StreamResponse:
     """Answer ``request`` with a canned response; a chunked one is written here."""
     headers = CIMultiDict(answer.headers)
     if not answer.chunked:

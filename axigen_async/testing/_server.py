@@ -24,7 +24,7 @@ from typing import Any, Final, Self
 
 from aiohttp import web
 
-from ._actions import Answer, Decision, Failure, Reset
+from ._actions import FaultAnswer, FaultDecision, FaultReset, FaultStatus
 from ._credentials import failure_key, named_account, parse_authorization
 from ._faults import FaultPlan
 from ._handlers import AccountHandlers, Handler, json_response, raw_json_response
@@ -323,7 +323,7 @@ class FakeAxigen(AccountPagesMixin):
                 self._in_flight_by_route[route_key] -= 1
 
     async def _apply(
-        self, decision: Decision, handler: Any, request: web.Request, route_key: str
+        self, decision: FaultDecision, handler: Any, request: web.Request, route_key: str
     ) -> web.StreamResponse:
         """Carry out the plan's decision for one request; only faulty requests come here."""
         if decision.expire_sessions:
@@ -337,15 +337,15 @@ class FakeAxigen(AccountPagesMixin):
             await asyncio.sleep(decision.delay)
         if action is None:
             return await self._run(handler, request)
-        if isinstance(action, Reset):
+        if isinstance(action, FaultReset):
             response = await self._run(handler, request)
             sent = response.status if action.after_headers else None
             self._fault_log.append(fault_entry(route_key, account, action, sent))
             return await reset_connection(request, response, action.after_headers)
         self._fault_log.append(fault_entry(route_key, account, action))
-        if isinstance(action, Failure):
+        if isinstance(action, FaultStatus):
             return failure_response(action)
-        if isinstance(action, Answer):
+        if isinstance(action, FaultAnswer):
             return await send_answer(request, action)
         return await self._run(slowed(handler, action.seconds), request)
 

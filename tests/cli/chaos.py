@@ -10,6 +10,8 @@ An account may only fail in one of the ways the plan makes final:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -74,7 +76,10 @@ def explained(error: Mapping[str, object], faults: list[InjectedFault]) -> bool:
     route = request.partition("?")[0]  # the fault log names routes without a query
     if route == LOGIN and kind in ("ConnectionLostError", "RequestTimeoutError"):
         return cut_off(faults, LOGIN)
-    on_call = [fault for fault in faults if fault.route in (route, LOGIN)]
+    # A call's last attempt may be the login it needed (a re-login after its session
+    # ended); the report then names the login, not the call, so any route may hold the
+    # faults that failed the call's earlier attempts.
+    on_call = [fault for fault in faults if route == LOGIN or fault.route in (route, LOGIN)]
     if kind in EXHAUSTED_KINDS:
         return attempts >= ATTEMPTS and len(on_call) >= 2
     if kind == "AuthenticationError":  # its session ended at every attempt left
@@ -128,3 +133,53 @@ def assert_no_duplicates(state: State, email: str) -> None:
     names = Counter(name for name, _type, _body in signatures)
     assert names["Chaos"] <= 1 and names["Plain"] <= 1, email  # noqa: PT018
     assert aliases <= 2, email
+
+
+class LoopStalls:
+    """The event loop's stalls during a run: how late a tick every ``interval`` s woke.
+
+    A chaos run's client and fake share one loop on a machine other work shares too, so a
+    request the plan left alone can still outlive a short attempt limit when the loop does
+    not run. The stalls measured here are what lets a test attribute such a time-out to the
+    machine rather than to the client. Bounded: it stops when its block ends, or after
+    ``max_ticks``.
+    """
+
+    def __init__(self, interval: float = 0.02, max_ticks: int = 60_000) -> None:
+        self.interval = interval
+        self.max_ticks = max_ticks
+        self.samples: list[tuple[float, float]] = []  # (loop time at wake-up, lateness)
+        self._stopped = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> LoopStalls:
+        self._task = asyncio.create_task(self._watch())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._stopped.set()
+        assert self._task is not None
+        await self._task
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        for _ in range(self.max_ticks):
+            due = loop.time() + self.interval
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), self.interval)
+            if self._stopped.is_set():
+                return
+            woke = loop.time()
+            self.samples.append((woke, max(0.0, woke - due)))
+
+    def worst(self, window: float) -> float:
+        """The most stalled time within any ``window`` seconds of the run."""
+        worst = total = 0.0
+        start = 0
+        for when, late in self.samples:
+            total += late
+            while self.samples[start][0] < when - window:
+                total -= self.samples[start][1]
+                start += 1
+            worst = max(worst, total)
+        return worst

@@ -5,12 +5,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tests.cli.helpers import final_statuses
+from tests.helpers import wait_until_sync
 
 CLI = [sys.executable, "-m", "axigen_async.cli"]
 FAKE_SERVER = [sys.executable, "-m", "axigen_async.testing", "--port", "0"]
@@ -56,10 +56,7 @@ def run_and_kill(command: list[str], journal: Path, *, after_lines: int) -> set[
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + WAIT
-        while lines(journal) < after_lines and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert lines(journal) >= after_lines
+        wait_until_sync(lambda: lines(journal) >= after_lines, timeout=WAIT)
     finally:
         stop(process)
     return set(final_statuses(journal, {"done"}))

@@ -22,6 +22,7 @@ from axigen_async.api import account
 from axigen_async.bulk import BulkAccount, fan_out
 from tests.cli.helpers import InstantSleep, final_statuses, journal_entries, read_jsonl, write_csv
 from tests.cli.processes import CLI, WAIT, fake_server, lines, run, spawn, stop
+from tests.helpers import wait_until_sync
 
 PASSWORD = "demo"
 #: A signature name no seeded account has.
@@ -60,10 +61,10 @@ def _setup(tmp_path: Path, rows: list[str], spec: object = SPEC) -> tuple[Path, 
 def _wait_for(condition: object, what: str) -> None:
     """Poll ``condition`` (a callable) until true, for at most WAIT seconds."""
     assert callable(condition)
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
+    try:
+        wait_until_sync(condition, timeout=WAIT, interval=0.02)
+    except AssertionError:
+        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 def _pending(journal: Path) -> int:
@@ -75,6 +76,7 @@ def _pending(journal: Path) -> int:
 # --- item 1: repeated rows --------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a CLI process
 async def test_repeated_rows_in_any_letter_case_are_applied_once_and_reported(
     tmp_path: Path,
 ) -> None:
@@ -106,6 +108,7 @@ async def test_repeated_rows_in_any_letter_case_are_applied_once_and_reported(
 # --- item 2: two runs on one journal ----------------------------------------------------------
 
 
+@pytest.mark.slow  # CLI processes
 async def test_a_second_run_on_a_locked_journal_exits_2_at_once_sending_nothing(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:
@@ -136,6 +139,7 @@ async def test_a_second_run_on_a_locked_journal_exits_2_at_once_sending_nothing(
 # --- item 4: a changed SPEC on resume ---------------------------------------------------------
 
 
+@pytest.mark.slow  # CLI processes
 async def test_resume_with_a_changed_spec_exits_2_unless_allowed_then_replans(
     tmp_path: Path,
 ) -> None:
@@ -186,6 +190,7 @@ async def test_resume_with_a_changed_spec_exits_2_unless_allowed_then_replans(
         pytest.param(signal.SIGINT, 130, "SIGINT", id="sigint"),
     ],
 )
+@pytest.mark.slow  # CLI processes stopped mid-run
 async def test_a_stop_with_creates_held_journals_them_unknown_and_an_at_once_resume_duplicates_none(
     tmp_path: Path, sig: signal.Signals, status: int, name: str
 ) -> None:
@@ -228,6 +233,7 @@ async def test_a_stop_with_creates_held_journals_them_unknown_and_an_at_once_res
     assert final_statuses(journal) == dict.fromkeys(emails, "done")
 
 
+@pytest.mark.slow  # CLI processes killed mid-run
 async def test_a_kill_with_creates_pending_then_an_at_once_resume_duplicates_none(
     tmp_path: Path,
 ) -> None:

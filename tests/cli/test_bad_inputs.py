@@ -264,6 +264,7 @@ runpy.run_module("axigen_async.cli", run_name="__main__")
 """
 
 
+@pytest.mark.slow  # thousands of records in a process
 @pytest.mark.skipif(sys.platform != "linux", reason="needs RLIMIT_FSIZE and SIGXFSZ")
 @pytest.mark.parametrize(("name", "limit"), [("r.jsonl", 6000), ("r.csv", 1500)])
 def test_a_disk_full_midway_leaves_whole_records_and_exits_1(
@@ -317,6 +318,7 @@ async def test_a_journal_on_a_full_device_is_one_line_not_a_traceback(
     assert len([line for line in run.err.splitlines() if "error:" in line]) == 1
 
 
+@pytest.mark.slow  # a CLI process
 def test_a_cp1252_accounts_on_stdin_audits_the_rows_before_the_bad_line(tmp_path: Path) -> None:
     report = tmp_path / "r.jsonl"
     rows = ["email,password", "user1@example.com,demo", "user2@example.com,demo"]

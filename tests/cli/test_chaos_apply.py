@@ -5,7 +5,9 @@ The plan is the one of test_chaos_audit.py (``FaultPlan.chaos``: 503, 429 with
 ended every 200 requests). A create cut off or timed out may have happened: the library
 never sends it again, ``create_signature`` looks the signature up, and anything still
 unknown is journaled "unknown" and listed for review. What else the plan may make final
-is in tests/cli/chaos.py.
+is in tests/cli/chaos.py. As there, the attempt limit is far above what a plain request
+needs and the slow answers far above the limit; an outcome the plan did not make (a
+time-out) is accepted only where the event loop was seen stalled.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from axigen_async import Timeouts
 from axigen_async.testing import FakeAccount, FakeAxigen, FakeTemporaryAlias
-from tests.cli.chaos import APPLY_SPEC, by_account, cut_off, explained
+from tests.cli.chaos import APPLY_SPEC, LoopStalls, by_account, cut_off, explained
 from tests.cli.helpers import InstantSleep, journal_entries, run_cli, write_csv
 
 ACCOUNTS = 400
 PASSWORD = "Chaos-apply-2"
 SEED = 4242
+ATTEMPT_LIMIT = 1.5
+SLOW_SECONDS = 4.0
 CREATE_SIGNATURE = "POST /api/v1/account/signatures"
 CREATE_ALIAS = "POST /api/v1/account/temporaryaliases"
 MINIMUM = APPLY_SPEC["temporaryAliases"]["minimum"]
@@ -52,6 +58,7 @@ def _no_duplicates(account: FakeAccount, aliases_before: int) -> bool:
     )
 
 
+@pytest.mark.slow  # each slow answer costs an attempt limit of real time
 async def test_apply_under_chaos_never_duplicates_and_reports_every_unknown_outcome(
     fake_axigen: FakeAxigen, tmp_path: Path
 ) -> None:
@@ -68,18 +75,22 @@ async def test_apply_under_chaos_never_duplicates_and_reports_every_unknown_outc
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(APPLY_SPEC))
     journal = tmp_path / "journal.jsonl"
-    fake_axigen.faults.chaos(seed=SEED, slow_seconds=0.5)
+    fake_axigen.faults.chaos(seed=SEED, slow_seconds=SLOW_SECONDS)
 
-    run = await run_cli(
-        [
-            *("apply", str(spec), str(accounts), "--url", fake_axigen.url, "-q"),
-            *("--journal", str(journal), "--concurrency", "20"),
-        ],
-        client_options={
-            "sleep": InstantSleep(),
-            "timeouts": Timeouts(deadline=60.0, attempt=0.2, connect=5.0),
-        },
-    )
+    async with LoopStalls() as stalls:
+        run = await run_cli(
+            [
+                *("apply", str(spec), str(accounts), "--url", fake_axigen.url, "-q"),
+                *("--journal", str(journal), "--concurrency", "20"),
+            ],
+            client_options={
+                "sleep": InstantSleep(),
+                "timeouts": Timeouts(deadline=60.0, attempt=ATTEMPT_LIMIT, connect=5.0),
+            },
+        )
+    # Whether the loop stood still for half an attempt limit: only then may a request
+    # the plan left alone have timed out (the machine was busy, not the client wrong).
+    stalled = stalls.worst(ATTEMPT_LIMIT) >= ATTEMPT_LIMIT / 2
 
     entries = journal_entries(journal, "done", "failed", "unknown")
     journaled = {entry["email"]: entry for entry in entries}
@@ -102,13 +113,16 @@ async def test_apply_under_chaos_never_duplicates_and_reports_every_unknown_outc
     assert cut_alias, "the plan cut off no alias create: raise ACCOUNTS or change SEED"
     assert {email for email in cut_alias if status[email] != "unknown"} == set()
     unknown = {email for email in emails if status[email] == "unknown"}
-    assert unknown <= cut_alias | cut_signature
+    assert stalled or unknown <= cut_alias | cut_signature, unknown - cut_alias - cut_signature
     recovered = {email for email in cut_signature - cut_alias if status[email] == "done"}
     assert recovered, "no cut-off signature create was resolved by its lookup"
 
     # A failure is one the plan made final; what the journal calls done is done.
     failed = {email: journaled[email]["error"] for email in emails if status[email] == "failed"}
-    assert {e: err for e, err in failed.items() if not explained(err, per_account[e])} == {}
+    unexplained = {e: err for e, err in failed.items() if not explained(err, per_account[e])}
+    if unexplained:
+        assert {error["kind"] for error in unexplained.values()} == {"RequestTimeoutError"}
+        assert stalled, unexplained
     done = [email for email in emails if status[email] == "done"]
     assert len(done) > ACCOUNTS * 3 // 4
     for email in done:

@@ -19,7 +19,6 @@ import json
 import random
 import signal
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import pytest
 from tests.cli.chaos import APPLY_SPEC, assert_no_duplicates, server_state
 from tests.cli.helpers import journal_entries, write_csv
 from tests.cli.processes import CLI, fake_server, spawn, stop
+from tests.helpers import wait_until_sync
 
 ACCOUNTS = 1000
 PASSWORD = "demo"
@@ -56,11 +56,13 @@ def _signal_once_done(command: list[str], journal: Path, done: int, sig: int) ->
     start = _done(journal) if journal.exists() else 0
     process = spawn(command)
     try:
-        deadline = time.monotonic() + RUN_WAIT
-        while (_done(journal) if journal.exists() else 0) < start + done:
-            assert process.poll() is None, "the run ended before the signal's point"
-            assert time.monotonic() < deadline, "the run never reached the signal's point"
-            time.sleep(0.05)  # a poll interval, not a synchronisation
+
+        def reached() -> bool:
+            ended = process.poll() is not None
+            return ended or (_done(journal) if journal.exists() else 0) >= start + done
+
+        wait_until_sync(reached, timeout=RUN_WAIT, interval=0.05)
+        assert process.poll() is None, "the run ended before the signal's point"
         process.send_signal(sig)
         out, _err = process.communicate(timeout=RUN_WAIT)
     finally:

@@ -4,29 +4,35 @@ The plan (``FaultPlan.chaos``): 5 % of requests answered 503, 2 % answered 429 w
 ``Retry-After`` of 0 or 1 s, 1 % reset mid-response (status line and half the body, then
 the connection drops), 1 % slower than the client's attempt limit, and every session
 ended every 200 requests. Sleeps are injected, so backoff and ``Retry-After`` cost no
-time; the slow answers cost real time, which is why the attempt limit is short. What the
-plan may make final is in tests/cli/chaos.py.
+time; the slow answers cost real time (an attempt limit each). They are far slower than
+the limit, which is far above what an unfaulted request needs, so a slow answer always
+times out and a plain one does not; a time-out the plan did not make is accepted only
+where the event loop itself was seen stalled (a loaded machine). What the plan may make
+final is in tests/cli/chaos.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from axigen_async import Timeouts
 from axigen_async.testing import FakeAxigen
-from tests.cli.chaos import LOGIN, LOGOUT, by_account, cut_off, explained
+from tests.cli.chaos import LOGIN, LOGOUT, LoopStalls, by_account, cut_off, explained
 from tests.cli.helpers import InstantSleep, read_jsonl, run_cli, write_csv
+from tests.helpers import wait_until
 
 ACCOUNTS = 2000
 CONCURRENCY = 20
 PASSWORD = "Chaos-pw-1"
 SEED = 20261201
-ATTEMPT_LIMIT = 0.6
-SLOW_SECONDS = 1.2
+ATTEMPT_LIMIT = 1.5
+SLOW_SECONDS = 4.0
 
 
+@pytest.mark.slow  # 2,000 accounts, and each slow answer costs an attempt limit
 async def test_an_audit_under_chaos_reports_each_account_once_and_fails_only_where_planned(
     fake_axigen: FakeAxigen, tmp_path: Path
 ) -> None:
@@ -37,16 +43,17 @@ async def test_an_audit_under_chaos_reports_each_account_once_and_fails_only_whe
     fake_axigen.faults.chaos(seed=SEED, slow_seconds=SLOW_SECONDS)
     sleep = InstantSleep()
 
-    run = await run_cli(
-        [
-            *("audit", str(accounts), "--url", fake_axigen.url, "--out", str(report)),
-            *("--concurrency", str(CONCURRENCY), "--quiet"),
-        ],
-        client_options={
-            "sleep": sleep,
-            "timeouts": Timeouts(deadline=60.0, attempt=ATTEMPT_LIMIT, connect=5.0),
-        },
-    )
+    async with LoopStalls() as stalls:
+        run = await run_cli(
+            [
+                *("audit", str(accounts), "--url", fake_axigen.url, "--out", str(report)),
+                *("--concurrency", str(CONCURRENCY), "--quiet"),
+            ],
+            client_options={
+                "sleep": sleep,
+                "timeouts": Timeouts(deadline=60.0, attempt=ATTEMPT_LIMIT, connect=5.0),
+            },
+        )
 
     records = read_jsonl(report)
     faults = fake_axigen.injected_faults
@@ -72,7 +79,13 @@ async def test_an_audit_under_chaos_reports_each_account_once_and_fails_only_whe
         for email, error in failed.items()
         if not explained(error, per_account.get(email, []))
     }
-    assert unexplained == {}
+    if unexplained:
+        # Only a time-out, and only where the loop (client and fake alike) stood still
+        # for half an attempt limit: the machine was busy, the client was not wrong.
+        kinds = {error["kind"] for error in unexplained.values()}
+        seen = {email: per_account.get(email, []) for email in unexplained}
+        assert kinds == {"RequestTimeoutError"}, (unexplained, seen)
+        assert stalls.worst(ATTEMPT_LIMIT) >= ATTEMPT_LIMIT / 2, unexplained
     cut_logins = {email for email, found in per_account.items() if cut_off(found, LOGIN)}
     assert cut_logins <= set(failed)
     assert len(failed) < ACCOUNTS // 5
@@ -90,8 +103,4 @@ async def test_an_audit_under_chaos_reports_each_account_once_and_fails_only_whe
     assert sum(fake_axigen.logins.values()) <= ACCOUNTS + fake_axigen.sessions_expired
 
     # After the client closed, no connection is left open (the server sees them close).
-    for _ in range(200):
-        if fake_axigen.open_connections == 0:
-            break
-        await asyncio.sleep(0.01)
-    assert fake_axigen.open_connections == 0
+    await wait_until(lambda: fake_axigen.open_connections == 0)

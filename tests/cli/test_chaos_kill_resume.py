@@ -18,6 +18,8 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from axigen_async.testing import FakeAxigen
 from tests.cli.chaos import APPLY_SPEC, State, assert_no_duplicates, server_state
 from tests.cli.helpers import final_statuses, write_csv
@@ -43,6 +45,7 @@ async def _server_state(url: str, emails: list[str]) -> dict[str, State]:
     return await server_state(url, emails, PASSWORD)
 
 
+@pytest.mark.slow  # processes under chaos, killed and resumed
 async def test_a_killed_and_resumed_apply_under_chaos_ends_as_an_undisturbed_one(
     tmp_path: Path,
 ) -> None:

@@ -17,6 +17,7 @@ from tests.cli.helpers import read_jsonl, run_cli, write_csv
 from tests.cli.processes import CLI, fake_server, run, run_and_kill, start, stop
 
 
+@pytest.mark.slow  # a demo of 1,000 accounts in a process
 async def test_demo_defaults_audit_1000_accounts_each_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -61,6 +62,7 @@ async def _signature_names(url: str, email: str, http: aiohttp.ClientSession) ->
     return [item["name"] for item in items]
 
 
+@pytest.mark.slow  # CLI processes killed and resumed
 async def test_apply_killed_then_resumed_creates_each_signature_once(
     standalone_fake: str, tmp_path: Path
 ) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from axigen_async.cli import __doc__ as cli_doc
 from axigen_async.testing import FakeAxigen
 from tests.cli.helpers import run_cli
 from tests.cli.processes import CLI, WAIT, fake_server, lines, start, stop
+from tests.helpers import wait_until_sync
 
 PASSWORD = "Operator-pw-12"
 
@@ -97,6 +97,7 @@ def test_the_documented_exit_statuses_match_the_runners() -> None:
     assert "130 interrupted (Ctrl-C)" in documented
 
 
+@pytest.mark.slow  # a CLI process interrupted
 def test_ctrl_c_says_how_many_accounts_were_done_and_where_the_report_is(
     tmp_path: Path,
 ) -> None:
@@ -117,10 +118,7 @@ def test_ctrl_c_says_how_many_accounts_were_done_and_where_the_report_is(
             text=True,
         )
         try:
-            deadline = time.monotonic() + WAIT
-            while lines(report) < 10 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert lines(report) >= 10
+            wait_until_sync(lambda: lines(report) >= 10, timeout=WAIT)
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=WAIT)
         finally:

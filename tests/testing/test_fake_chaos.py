@@ -19,8 +19,17 @@ from typing import Any
 import aiohttp
 import pytest
 
-from axigen_async.testing import FakeAxigen, FaultPlan, InjectedFault
+from axigen_async.testing import (
+    FakeAxigen,
+    FaultDecision,
+    FaultPlan,
+    FaultReset,
+    FaultSlow,
+    FaultStatus,
+    InjectedFault,
+)
 from axigen_async.testing.__main__ import main as standalone_main
+from tests.helpers import wait_until
 from tests.testing.test_fake_standalone import STOP_TIMEOUT, standalone
 from tests.testing.wire_helpers import FakeClock, Wire, basic
 
@@ -35,8 +44,6 @@ QUIET: dict[str, Any] = {
     "slow_rate": 0.0,
     "expire_sessions_every": None,
 }
-POLLS = 100
-POLL_SECONDS = 0.01
 
 
 async def _outcome(
@@ -51,15 +58,7 @@ async def _outcome(
         return "reset"
 
 
-async def _wait_until(condition: Callable[[], bool]) -> bool:
-    for _ in range(POLLS):
-        if condition():
-            return True
-        await asyncio.sleep(POLL_SECONDS)
-    return condition()
-
-
-def _decisions(plan: FaultPlan, count: int, route: str = "GET /x") -> list[object]:
+def _decisions(plan: FaultPlan, count: int, route: str = "GET /x") -> list[FaultDecision | None]:
     return [plan.decide(route, route.partition(" ")[2]) for _ in range(count)]
 
 
@@ -91,9 +90,9 @@ def test_chaos_shares_follow_the_rates() -> None:
     plan.chaos(seed=1, expire_sessions_every=None)  # the default rates
     count = 40_000
     kinds: Counter[str] = Counter()
+    names = {FaultReset: "reset", FaultSlow: "slow", type(None): "nonetype"}
     for action in _actions(plan, count):
-        name = type(action).__name__
-        kinds[str(action.status) if name == "Failure" else name.lower()] += 1
+        kinds[str(action.status) if isinstance(action, FaultStatus) else names[type(action)]] += 1
     for kind, rate in rates.items():
         assert abs(kinds[kind] / count - rate) <= _tolerance(rate, count), kind
     assert sum(kinds[kind] for kind in rates) + kinds["nonetype"] == count
@@ -274,7 +273,7 @@ async def test_chaos_slow_answer_runs_the_handler_after_the_wait(wire: Wire) -> 
             return answer.status
 
     slow = asyncio.create_task(create())
-    assert await _wait_until(lambda: wire.fake.in_flight == 1)
+    await wait_until(lambda: wire.fake.in_flight == 1)
     assert account.signatures == {}  # waiting: the handler has not run yet
     assert await _outcome(wire.http, wire.url(VERSION)) == "200"  # others go on meanwhile
     assert await slow == 200
@@ -293,7 +292,7 @@ async def test_chaos_slow_write_lands_after_the_client_gave_up(wire: Wire) -> No
             wire.url(SIGNATURES), json=SIGNATURE, headers=headers, timeout=impatient
         ) as answer:
             await answer.read()
-    assert await _wait_until(lambda: len(account.signatures) == 1)
+    await wait_until(lambda: len(account.signatures) == 1)
 
 
 # -- session expiry ----------------------------------------------------------------------------
@@ -559,8 +558,8 @@ async def test_open_connections_follow_a_keep_alive_client(fake_axigen: FakeAxig
     assert fake_axigen.open_connections == 0
     async with aiohttp.ClientSession() as http:
         assert await _outcome(http, fake_axigen.url + VERSION) == "200"
-        assert await _wait_until(lambda: fake_axigen.open_connections == 1)
-    assert await _wait_until(lambda: fake_axigen.open_connections == 0)
+        await wait_until(lambda: fake_axigen.open_connections == 1)
+    await wait_until(lambda: fake_axigen.open_connections == 0)
 
 
 async def test_open_connections_is_zero_when_stopped() -> None:

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from axigen_async.testing import FaultPlan
+from tests.helpers import wait_until
 from tests.testing.wire_helpers import Wire
 
 INFO = "/api/v1/account/info"
@@ -107,11 +108,7 @@ async def test_delay_holds_the_answer(wire: Wire) -> None:
     headers = await wire.user()
     wire.fake.faults.delay(INFO, 0.05, count=1)
     delayed = asyncio.create_task(_get_status(wire, INFO, headers))
-    for _ in range(200):  # bounded: wait until the delayed request is being handled
-        if wire.fake.in_flight:
-            break
-        await asyncio.sleep(0.005)
-    assert wire.fake.in_flight == 1
+    await wait_until(lambda: wire.fake.in_flight == 1)  # the delayed one is being handled
     assert await _get_status(wire, "/api/", {}) == 200  # answered while the first one waits
     assert wire.fake.max_in_flight == 2
     assert await delayed == 200

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import wait_until
 from tests.testing.page_helpers import call
 from tests.testing.wire_helpers import Wire
 
@@ -310,10 +311,7 @@ async def test_an_entry_deleted_while_its_put_body_arrives_is_404(wire: Wire) ->
         call(wire, "PUT", path, {**headers, "Content-Type": "application/json"}, data=slow_body())
     )
     # Bounded wait until the fake holds the PUT in its handler.
-    for _ in range(500):
-        if wire.fake.route_counts[f"PUT {AVAS}/whitelist/{{id}}"]:
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: bool(wire.fake.route_counts[f"PUT {AVAS}/whitelist/{{id}}"]))
     assert (await call(wire, "DELETE", path, headers)).status == 200
     release.set()
     reply = await asyncio.wait_for(put, 5.0)
