@@ -51,17 +51,19 @@ nitpick_ignore_regex = [
     # words before a colon in an attribute's comment, which napoleon takes for a type.
     (r"py:.*", r".*[\[\]\s].*"),
     # Private types that public signatures still mention, and nothing else private: the
-    # chain's request and answer (``AccountSession``'s constructor, which only the client
-    # calls, and ``RetryPolicy.retries_status``), the client's shared state, the fake
+    # chain's request and answer (``RetryPolicy.retries_status``), the session's state and
+    # logout hook (``AccountSession``'s constructor, which only the client calls), the
+    # client's shared state, the fake
     # server's mix-in base, random source, chaos mix and fault decision, and the type
     # variables of the bulk results. Every public name resolves, and so does every
     # reference between the pages.
     (
         r"py:.*",
         r"axigen_async\.(_wire\.(ApiRequest|RawResponse|RetryClass)|_pool\.Pool"
+        r"|_session\.(SessionState|Logout)"
         r"|_bulk\w*\.T(_co)?"
         r"|testing\.(_pages\.AccountPagesMixin|_faults\._Random|_chaos\.ChaosMix"
-        r"|_actions\.Decision))",
+        r"|_actions\.FaultAction))",
     ),
 ]
 
