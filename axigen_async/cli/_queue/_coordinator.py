@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from axigen_async.bulk import Progress
 from axigen_async.cli._accounts import AccountsError, check_readable
 from axigen_async.cli._apply_summary import ApplySummary
+from axigen_async.cli._command_inputs import refuse_same_file
 from axigen_async.cli._common import EXIT_FAILED, EXIT_OK, Streams, UsageError
 from axigen_async.cli._journal import DONE, FAILED, header_entry, spec_fingerprint
 from axigen_async.cli._progress import make_progress
@@ -117,6 +118,12 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--shard-size must be between 1 and 500")
     if args.keep_results <= 0:
         raise UsageError("--keep-results must be a positive number of hours")
+    inputs = {"ACCOUNTS": args.accounts, "--ca-file": args.ca_file}
+    inputs.update({"--password-file": args.password_file, "--token-file": args.token_file})
+    if args.command == "apply":
+        inputs["SPEC"] = args.spec
+    # Before anything is opened for writing: a new run opens its report afresh ("wb").
+    refuse_same_file("--out" if args.command == "audit" else "--journal", _output(args), inputs)
 
 
 async def run_queued(args: argparse.Namespace, streams: Streams) -> int:
