@@ -310,7 +310,9 @@ class Journal:
                 os.ftruncate(fd, length)  # drop the fragment of an unrecorded entry
         except OSError as error:
             raise JournalError(f"{self.path}: {error.strerror}") from None
-        if state.fingerprint != wanted:
+        # A header torn before its line break was cut off with the fragment (length 0):
+        # write it again, or the entries to come would have none.
+        if state.fingerprint != wanted or length == 0:
             self.record(header_entry(wanted))
 
     def __enter__(self) -> Self:

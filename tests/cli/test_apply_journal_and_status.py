@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from axigen_async.cli._journal import Journal, JournalError, read_journal
+from axigen_async.cli._journal import (
+    Journal,
+    JournalError,
+    header_entry,
+    read_journal,
+    spec_fingerprint,
+)
 from axigen_async.testing import FakeAxigen, FakeSignature
 from tests.cli.helpers import journal_entries, journal_header, run_cli, write_csv
 
@@ -260,3 +266,20 @@ def test_a_locked_journal_refuses_a_second_holder_until_released(tmp_path: Path)
     with pytest.raises(JournalError, match="closed"):
         first.record({"email": "b@example.com", "status": "failed"})
     assert (tmp_path / "j.jsonl").read_text().count("\n") == 1
+
+
+def test_a_header_torn_before_its_line_break_is_written_again(tmp_path: Path) -> None:
+    wanted = spec_fingerprint({"contactInfo": {"title": "Dr."}})
+    path = tmp_path / "j.jsonl"
+    path.write_text(json.dumps(header_entry(wanted)), encoding="utf-8")  # no line break
+    state = read_journal(str(path))
+    assert state.fingerprint == wanted
+
+    journal = Journal(str(path))
+    with journal:
+        journal.begin(state, wanted)
+        journal.record({"email": "a@example.com", "status": "done", "changes": []})
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[0])["fingerprint"] == wanted
+    assert read_journal(str(path)).records.keys() == {"a@example.com"}
