@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from asyncio import CancelledError
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Generic, Self, TypeVar
@@ -257,7 +258,7 @@ class BulkRun(Generic[T]):
                 result: BulkResult[T] = Failed(
                     account, error, attempts=session.requests_attempted, elapsed=clock() - started
                 )
-            elif not self._client.closed:
+            elif not (self._client.closed and isinstance(error, RuntimeError | CancelledError)):
                 if isinstance(error, asyncio.CancelledError):
                     # Re-raised as is, it would end the worker as if cancelled: the
                     # task group ignores that, and the account would go unreported.
@@ -268,7 +269,7 @@ class BulkRun(Generic[T]):
             else:
                 # Closing the client under a call makes it raise whatever aiohttp chose
                 # (RuntimeError, or a CancelledError though nobody cancelled this task):
-                # the account failed because the client is gone.
+                # the account failed because the client is gone (anything else: a bug).
                 result = Failed(
                     account,
                     self._closed(),

@@ -96,3 +96,27 @@ async def test_a_client_closed_before_the_first_account_runs_none() -> None:
 
     assert len(collected) == 5
     assert all(isinstance(r, NotAttempted) for r in collected)
+
+
+async def test_a_bug_is_still_a_bug_once_the_client_is_closed() -> None:
+    async with FakeAxigen() as fake:
+        fake.add_seeded_accounts(5, password="demo")
+        client = AxigenClient(fake.url)
+        closed = asyncio.Event()
+
+        async def buggy(session: object) -> None:
+            await client.close()  # the client goes away under the call ...
+            closed.set()
+            raise KeyError("a bug in the caller's operation")  # ... and the code is wrong
+
+        async def run_all() -> None:
+            async with fan_out(client, seeded(5), buggy, concurrency=1) as results:
+                async for _ in results:
+                    pass
+
+        try:
+            with pytest.raises(KeyError, match="a bug"):
+                await run_all()
+        finally:
+            await client.close()
+        assert closed.is_set()
