@@ -43,6 +43,9 @@ _BUILTINS = (
     "|Exception|TimeoutError|NoneType|Ellipsis"
 )
 nitpick_ignore_regex = [
+    # The session's private state and logout hook, as AccountSession's constructor
+    # annotates them (autodoc leaves those names unqualified).
+    (r"py:class", r"(SessionState|Logout)"),
     (r"py:.*", rf"({_OTHER_LIBRARIES})(\..*)?"),
     (r"py:.*", rf"({_BUILTINS})"),
     # Type variables.
