@@ -76,3 +76,13 @@ def test_a_file_shortened_since_the_split_fails_the_shard(tmp_path: Path) -> Non
     path.write_text("email,password\na@example.com,pw\n")
     with pytest.raises(AccountsError, match="changed since the run started"):
         list(read_shard(str(path), shard.offset, shard.count, shard.first_row, None))
+
+
+def test_accounts_that_is_not_a_regular_file_is_refused_not_read_without_end(
+    tmp_path: Path,
+) -> None:
+    accounts = tmp_path / "a.csv"
+    accounts.symlink_to("/dev/zero")
+
+    with pytest.raises(AccountsError, match="regular file"):
+        split(str(accounts), 10)

@@ -11,6 +11,8 @@ Must not: hold more than one shard's accounts at a time, or put a secret in an e
 from __future__ import annotations
 
 import itertools
+import os
+import stat
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -84,10 +86,16 @@ def split(path: str, shard_size: int) -> list[Shard]:
     except OSError as error:
         raise AccountsError(f"{path}: {error.strerror}") from None
     with stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            # Workers seek to each shard's offset: a pipe or a device cannot be split
+            # (and /dev/zero would never end).
+            raise AccountsError(f"{path}: --queue needs ACCOUNTS as a regular file")
         lines = _Lines(stream, path, 0)
         rows = _rows(lines, path, fmt)
         row = 0
-        while True:
+        # Bounded: every row takes at least one byte of the file.
+        for _ in range(status.st_size // shard_size + 2):
             offset = lines.offset
             taken = sum(1 for _ in itertools.islice(rows, shard_size))
             if taken == 0:
